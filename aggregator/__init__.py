@@ -1,0 +1,1 @@
+"""Normalized models, merging, summaries and publishing of the static site."""

@@ -1,0 +1,164 @@
+"""The coordinator: claim due locations, poll them through their adapter, store the
+result, and reschedule by the refresh policy. Like a Home Assistant coordinator, it owns
+the polling; adapters only fetch and parse.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from aggregator.clock import Clock
+from aggregator.models import Location, PollResult, Status
+from aggregator.policy import PollObservation, RefreshPolicy
+from cache.due_queue import DueQueue
+from cache.store import Store, WriteOutcome, WriteReport
+from scrapers.base import Adapter
+from scrapers.errors import AdapterError, FetchError, FetchErrorKind
+
+log = logging.getLogger("slotradar.refresh")
+
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass
+class ProviderReport:
+    platform: str
+    polled: int = 0
+    ok: int = 0
+    failed: int = 0
+    changed: int = 0
+    requests: int = 0
+    errors: dict[str, int] = field(default_factory=dict)
+    last_error: str = ""
+
+    @property
+    def all_failed(self) -> bool:
+        return self.polled > 0 and self.failed == self.polled
+
+
+def error_result(exc: BaseException) -> PollResult:
+    """An adapter failure as a per-location error, with a message a person can act on."""
+    if isinstance(exc, AdapterError):
+        message = str(exc)
+    else:
+        message = f"adapter bug: {type(exc).__name__}: {exc}"
+    return PollResult(status=Status.ERROR, message=message[:500], requests=0)
+
+
+def error_kind(exc: BaseException) -> str:
+    if isinstance(exc, FetchError):
+        return exc.kind.value
+    if isinstance(exc, AdapterError):
+        return "parse"
+    return "bug"
+
+
+class Coordinator:
+    def __init__(
+        self,
+        store: Store,
+        queue: DueQueue,
+        adapters: Mapping[str, Adapter],
+        policy: RefreshPolicy,
+        clock: Clock,
+        *,
+        lease_seconds: float = 120.0,
+    ) -> None:
+        self.store = store
+        self.queue = queue
+        self.adapters = adapters
+        self.policy = policy
+        self.clock = clock
+        self.lease_seconds = lease_seconds
+        self.token = DueQueue.new_token()
+
+    async def discover(self) -> dict[str, int]:
+        """Ask every adapter for its listing and queue new locations for a poll now."""
+        counts: dict[str, int] = {}
+        for platform, adapter in self.adapters.items():
+            try:
+                found = await adapter.discover()
+            except AdapterError as exc:
+                log.warning("discovery failed for %s: %s", platform, exc)
+                counts[platform] = 0
+                continue
+            counts[platform] = await self.store.save_locations(
+                found, self.clock.now().timestamp())
+        return counts
+
+    async def poll_one(self, adapter: Adapter, location: Location,
+                       report: ProviderReport) -> WriteReport:
+        now = self.clock.now()
+        try:
+            result = await adapter.poll(location, now)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # every failure stays with this one location
+            if not isinstance(exc, AdapterError):
+                log.exception("adapter %s crashed on %s", adapter.platform, location.id)
+            kind = error_kind(exc)
+            report.errors[kind] = report.errors.get(kind, 0) + 1
+            report.last_error = str(exc)[:300]
+            result = error_result(exc)
+            if isinstance(exc, FetchError) and exc.kind is FetchErrorKind.PAUSED:
+                report.polled += 1
+                report.failed += 1
+                return WriteReport(WriteOutcome.FAILED)
+        written = await self.store.write(location, result, now)
+        report.polled += 1
+        report.requests += result.requests
+        if written.outcome is WriteOutcome.FAILED:
+            report.failed += 1
+        else:
+            report.ok += 1
+        if written.outcome in {WriteOutcome.CHANGED, WriteOutcome.RECOVERED}:
+            report.changed += 1
+        return written
+
+    async def _poll_and_reschedule(self, adapter: Adapter, location: Location,
+                                   report: ProviderReport) -> None:
+        written = await self.poll_one(adapter, location, report)
+        now = self.clock.now()
+        avail = (await self.store.get_availabilities([location.id])).get(location.id)
+        interval = self.policy.next_interval(
+            PollObservation(location.id, location.platform, written.outcome, avail, now))
+        await self.queue.complete(location.platform, location.id, self.token,
+                                  now.timestamp() + interval)
+
+    async def run_due(self, platform: str, limit: int) -> ProviderReport:
+        """Claim up to ``limit`` due locations of one platform and poll them."""
+        report = ProviderReport(platform)
+        adapter = self.adapters.get(platform)
+        if adapter is None:
+            return report
+        ids = await self.queue.claim(platform, self.clock.now().timestamp(), limit,
+                                     self.lease_seconds, self.token)
+        if not ids:
+            return report
+        locations = await self.store.get_locations(ids)
+        await asyncio.gather(*(self._poll_and_reschedule(adapter, locations[i], report)
+                               for i in ids if i in locations))
+        return report
+
+    async def refresh_all(self, progress: ProgressCallback | None = None
+                          ) -> dict[str, ProviderReport]:
+        """One full cycle for cron: every known location of every platform, due or not."""
+        reports = {p: ProviderReport(p) for p in self.adapters}
+        ids = await self.store.location_ids()
+        locations = await self.store.get_locations(ids)
+        todo = [loc for loc in locations.values() if loc.platform in self.adapters]
+        done = 0
+
+        async def one(location: Location) -> None:
+            nonlocal done
+            await self.poll_one(self.adapters[location.platform], location,
+                                reports[location.platform])
+            done += 1
+            if progress:
+                progress(done, len(todo))
+
+        await asyncio.gather(*(one(loc) for loc in todo))
+        return reports

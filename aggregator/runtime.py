@@ -1,0 +1,106 @@
+"""Wire the parts together from Settings: Redis (embedded or not), the sandbox when no
+real provider is configured, the HTTP session, gates, adapters, coordinator, publisher."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from types import TracebackType
+
+import aiohttp
+
+from aggregator.clock import Clock, SystemClock
+from aggregator.config import Settings
+from aggregator.policy import FixedIntervalPolicy, RefreshPolicy
+from aggregator.publish import Publisher
+from aggregator.refresh import Coordinator
+from cache.connection import RedisHandle, connect, open_redis
+from cache.due_queue import DueQueue
+from cache.keys import Keys
+from cache.store import Store
+from scrapers.base import Adapter, ProviderSettings
+from scrapers.client import ClientPolicy, PoliteClient
+from scrapers.gate import Gate, LocalGate
+from scrapers.registry import load_adapter
+from scrapers.sandbox.server import SandboxServer
+from scrapers.sandbox.world import World
+
+log = logging.getLogger("slotradar.runtime")
+
+
+def provider_headers(provider: ProviderSettings) -> dict[str, str]:
+    """Secrets come from the environment only, never from the config file."""
+    if provider.api_key_env:
+        key = os.environ.get(provider.api_key_env, "")
+        if key:
+            return {"Authorization": f"Bearer {key}"}
+    return {}
+
+
+class Runtime:
+    def __init__(self, settings: Settings, clock: Clock | None = None,
+                 policy: RefreshPolicy | None = None, gate: Gate | None = None) -> None:
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self.policy = policy
+        self.gate = gate
+        self.handle: RedisHandle | None = None
+        self.sandbox: SandboxServer | None = None
+        self.session: aiohttp.ClientSession | None = None
+        self.providers: list[ProviderSettings] = []
+        self.adapters: dict[str, Adapter] = {}
+
+    async def __aenter__(self) -> Runtime:
+        data_dir = Path(self.settings.redis.data_dir) if self.settings.redis.data_dir else None
+        self.handle = open_redis(self.settings.redis.url or None, data_dir)
+        self.redis = connect(self.handle.url)
+        keys = Keys(self.settings.redis.prefix)
+        self.store = Store(self.redis, keys)
+        self.queue = DueQueue(self.redis, keys)
+        self.providers = [p for p in self.settings.providers if p.enabled]
+        if self.settings.uses_sandbox:
+            await self._start_sandbox()
+        self.session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=256, limit_per_host=64, ttl_dns_cache=300))
+        if self.gate is None:
+            self.gate = LocalGate({p.platform: p.rate for p in self.providers},
+                                  {p.platform: p.concurrency for p in self.providers})
+        for provider in self.providers:
+            client = PoliteClient(
+                self.session, provider.platform, provider.base_url, gate=self.gate,
+                policy=ClientPolicy(timeout=provider.timeout,
+                                    max_body_bytes=provider.max_body_bytes,
+                                    retries=provider.retries),
+                headers=provider_headers(provider), clock=self.clock)
+            self.adapters[provider.platform] = load_adapter(provider.platform)(client, provider)
+        self.coordinator = Coordinator(
+            self.store, self.queue, self.adapters,
+            self.policy or FixedIntervalPolicy(interval=60.0 if self.sandbox else 300.0),
+            self.clock, lease_seconds=self.settings.worker.lease)
+        self.publisher = Publisher(self.store, self.settings.site, self.clock)
+        return self
+
+    async def _start_sandbox(self) -> None:
+        sb = self.settings.sandbox
+        world = World(seed=sb.seed, locations_per_platform=sb.locations_per_platform,
+                      platforms=tuple(sb.platforms))
+        self.sandbox = SandboxServer(world, clock=self.clock, port=sb.port)
+        await self.sandbox.start()
+        log.info("sandbox platforms on %s", self.sandbox.url)
+        self.providers = [
+            ProviderSettings(platform=p, base_url=self.sandbox.base_url(p), rate=sb.rate,
+                             burst=max(1, int(sb.rate)), concurrency=8, timeout=5.0,
+                             min_interval=20.0, max_interval=600.0)
+            for p in sb.platforms
+        ]
+
+    async def __aexit__(self, exc_type: type[BaseException] | None,
+                        exc: BaseException | None, tb: TracebackType | None) -> None:
+        if self.session is not None:
+            await self.session.close()
+        if self.sandbox is not None:
+            await self.sandbox.stop()
+        await self.redis.aclose()
+        if self.handle is not None:
+            self.handle.close()

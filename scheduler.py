@@ -1,0 +1,226 @@
+"""slotradar: the command line and the daemon.
+
+``slotradar run`` polls, publishes and serves; ``slotradar refresh --once`` is one cycle
+for cron; ``publish`` and ``serve`` do one job each. APScheduler drives the in-process
+ticks; the per-location schedule itself lives in Redis so a fleet shares it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from aggregator.config import ConfigError, Settings, find_config, load_settings
+from aggregator.publish import PublishError
+from aggregator.refresh import ProviderReport
+from aggregator.runtime import Runtime
+from aggregator.server import start_server
+from cache.locks import SingletonLock
+
+log = logging.getLogger("slotradar")
+
+EXIT_OK, EXIT_SOME_FAILED, EXIT_ALL_FAILED, EXIT_CONFIG = 0, 1, 2, 3
+
+
+class ProgressBar:
+    """A one-line progress bar on a terminal; silent when output is not a TTY."""
+
+    def __init__(self, stream: TextIO, width: int = 30) -> None:
+        self.stream = stream
+        self.width = width
+        self.enabled = stream.isatty()
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or total <= 0:
+            return
+        filled = int(self.width * done / total)
+        bar = "#" * filled + "-" * (self.width - filled)
+        self.stream.write(f"\r[{bar}] {done}/{total} locations")
+        if done >= total:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
+def exit_code(reports: dict[str, ProviderReport]) -> int:
+    """0 all ok, 1 some providers failed, 2 all providers failed."""
+    failed = [r for r in reports.values() if r.all_failed or (r.polled == 0 and r.last_error)]
+    if not failed:
+        return EXIT_OK
+    return EXIT_ALL_FAILED if len(failed) == len(reports) else EXIT_SOME_FAILED
+
+
+async def cmd_refresh_once(settings: Settings) -> int:
+    async with Runtime(settings) as rt:
+        if not await rt.store.location_ids():
+            await rt.coordinator.discover()
+        reports = await rt.coordinator.refresh_all(ProgressBar(sys.stderr))
+        for report in reports.values():
+            print(f"{report.platform}: {report.polled} polled, {report.ok} ok, "
+                  f"{report.failed} failed, {report.changed} changed, "
+                  f"{report.requests} requests"
+                  + (f" (last error: {report.last_error})" if report.last_error else ""))
+        try:
+            published = await rt.publisher.publish()
+            print(f"published {published.release}: {published.pages} pages")
+        except PublishError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_ALL_FAILED
+        return exit_code(reports)
+
+
+async def cmd_publish(settings: Settings) -> int:
+    async with Runtime(settings) as rt:
+        report = await rt.publisher.publish()
+        print(f"published {report.release}: {report.pages} pages, {report.locations} locations "
+              f"in {report.seconds:.3f}s")
+    return EXIT_OK
+
+
+async def _wait_for_stop() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+async def cmd_serve(settings: Settings) -> int:
+    runner, port = await start_server(settings.site.output_dir, settings.site.host,
+                                      settings.site.port)
+    print(f"serving {settings.site.output_dir}/current on http://{settings.site.host}:{port}/")
+    try:
+        await _wait_for_stop()
+    finally:
+        await runner.cleanup()
+    return EXIT_OK
+
+
+class Daemon:
+    """The in-process ticks: poll due work, publish when dirty, rediscover locations."""
+
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self.publish_lock = SingletonLock(rt.redis, "publish", ttl_ms=60_000,
+                                          keys=rt.store.keys)
+        self.published_once = False
+
+    async def poll_tick(self) -> None:
+        batch = self.rt.settings.worker.claim_batch
+        await asyncio.gather(*(self.rt.coordinator.run_due(platform, batch)
+                               for platform in self.rt.adapters))
+
+    async def publish_tick(self) -> None:
+        if not await self.publish_lock.acquire_or_renew():
+            return
+        dirty = await self.rt.redis.scard(self.rt.store.keys.dirty)
+        if dirty or not self.published_once:
+            try:
+                await self.rt.publisher.publish()
+                self.published_once = True
+            except PublishError as exc:
+                log.error("%s", exc)
+
+    async def discover_tick(self) -> None:
+        counts = await self.rt.coordinator.discover()
+        log.info("discovered %s", counts)
+
+
+async def cmd_run(settings: Settings, serve: bool = True) -> int:
+    async with Runtime(settings) as rt:
+        daemon = Daemon(rt)
+        await daemon.discover_tick()
+        await daemon.publish_tick()
+        runner = None
+        if serve:
+            runner, port = await start_server(settings.site.output_dir, settings.site.host,
+                                              settings.site.port)
+            print(f"slotradar is up: http://{settings.site.host}:{port}/  (Ctrl-C stops)",
+                  flush=True)
+        scheduler = AsyncIOScheduler()
+        worker = settings.worker
+        scheduler.add_job(daemon.poll_tick, "interval", seconds=worker.tick,
+                          max_instances=1, coalesce=True, id="poll")
+        scheduler.add_job(daemon.publish_tick, "interval", seconds=settings.site.publish_interval,
+                          max_instances=1, coalesce=True, id="publish")
+        scheduler.add_job(daemon.discover_tick, "interval", seconds=worker.discover_interval,
+                          max_instances=1, coalesce=True, id="discover")
+        scheduler.start()
+        try:
+            await _wait_for_stop()
+        finally:
+            scheduler.shutdown(wait=False)
+            await daemon.publish_lock.release()
+            if runner is not None:
+                await runner.cleanup()
+        print("slotradar stopped", flush=True)
+    return EXIT_OK
+
+
+def cmd_providers(settings: Settings) -> int:
+    from scrapers.registry import available, load_adapter
+
+    configured = {p.platform: p for p in settings.providers}
+    for platform, target in sorted(available().items()):
+        try:
+            adapter = load_adapter(platform)
+            state = "configured" if platform in configured else (
+                "sandbox" if settings.uses_sandbox and platform in settings.sandbox.platforms
+                else "available")
+            print(f"{platform:28} {adapter.display_name:28} {state:11} {target}")
+        except Exception as exc:  # a broken plugin must not hide the others
+            print(f"{platform:28} {'?':28} {'broken':11} {target}: {exc}")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="slotradar", description=__doc__)
+    parser.add_argument("-c", "--config", help="TOML config file (default: ./slotradar.toml "
+                        "or $SLOTRADAR_CONFIG)")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="poll, publish and serve until Ctrl-C")
+    run.add_argument("--no-serve", action="store_true", help="do not start the web server")
+    refresh = sub.add_parser("refresh", help="poll every location once, publish, exit")
+    refresh.add_argument("--once", action="store_true", required=True)
+    sub.add_parser("publish", help="render the site from Redis and publish it")
+    sub.add_parser("serve", help="serve the published site")
+    sub.add_parser("providers", help="list adapters and their status")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        path = find_config(args.config)
+        settings = load_settings(path)
+    except ConfigError as exc:
+        print(f"config error:\n{exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    settings.site.output_dir = Path(settings.site.output_dir)
+    if args.command == "run":
+        return asyncio.run(cmd_run(settings, serve=not args.no_serve))
+    if args.command == "refresh":
+        return asyncio.run(cmd_refresh_once(settings))
+    if args.command == "publish":
+        return asyncio.run(cmd_publish(settings))
+    if args.command == "serve":
+        return asyncio.run(cmd_serve(settings))
+    if args.command == "providers":
+        return cmd_providers(settings)
+    return EXIT_CONFIG
+
+
+if __name__ == "__main__":
+    sys.exit(main())

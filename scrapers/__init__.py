@@ -1,0 +1,1 @@
+"""Adapters for booking platforms: fetch through the polite client, parse with pure functions."""

@@ -1,0 +1,105 @@
+"""Doctolib emulator: search listing, booking/<slug>.json and availabilities.json."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from aiohttp import web
+
+from aggregator.clock import Clock
+from scrapers.sandbox.faults import FaultState
+from scrapers.sandbox.world import PARIS, Place, World
+
+PLATFORM = "doctolib"
+PER_PAGE = 20
+
+
+def _motive_id(place: Place, motive: str) -> int:
+    return 1000 + place.motives.index(motive)
+
+
+def _practice_id(place: Place) -> int:
+    return int(place.upstream_id) * 10 + 1
+
+
+def make_app(world: World, clock: Clock, faults: FaultState) -> web.Application:
+    app = web.Application(middlewares=[faults.middleware(PLATFORM)])
+    places = world.places.get(PLATFORM, [])
+
+    async def search(request: web.Request) -> web.Response:
+        page = int(request.query.get("page", "1"))
+        chunk = places[(page - 1) * PER_PAGE : page * PER_PAGE]
+        doctors = [{
+            "id": int(p.upstream_id),
+            "link": f"/centre-de-sante/{p.city.lower()}/{p.slug}",
+            "name_with_title": p.name,
+            "address": p.address,
+            "zipcode": p.postcode,
+            "city": p.city,
+            "position": {"lat": p.lat, "lng": p.lon},
+            "phone_number": p.phone,
+        } for p in chunk]
+        return web.json_response({"data": {"doctors": doctors, "total": len(places)}})
+
+    async def booking(request: web.Request) -> web.Response:
+        slug = request.match_info["slug"]
+        place = next((p for p in places if p.slug == slug), None)
+        if place is None:
+            return web.json_response({"error": "not found"}, status=404)
+        motives = [{"id": _motive_id(place, m), "name": m, "ref_visit_motive_id": 6970 + i}
+                   for i, m in enumerate(place.motives)]
+        practice = _practice_id(place)
+        agendas = [{
+            "id": int(place.upstream_id) * 100 + 1,
+            "booking_disabled": place.phone_only,
+            "visit_motive_ids_by_practice_id": {
+                str(practice): [_motive_id(place, m) for m in place.motives]},
+        }]
+        return web.json_response({"data": {
+            "profile": {"id": place.upstream_id},
+            "visit_motives": motives,
+            "agendas": agendas,
+            "places": [{"id": f"practice-{practice}", "practice_ids": [practice],
+                        "address": place.address, "zipcode": place.postcode, "city": place.city}],
+        }})
+
+    async def availabilities(request: web.Request) -> web.Response:
+        try:
+            start_day = date.fromisoformat(request.query["start_date"])
+            motive_id = int(request.query["visit_motive_ids"])
+            practice_id = int(request.query["practice_ids"])
+            limit = min(int(request.query.get("limit", "7")), 15)
+        except (KeyError, ValueError):
+            return web.json_response({"error": "bad parameters"}, status=400)
+        place = next((p for p in places if _practice_id(p) == practice_id), None)
+        if place is None:
+            return web.json_response({"error": "not found"}, status=404)
+        motive = next((m for m in place.motives if _motive_id(place, m) == motive_id), None)
+        if motive is None:
+            return web.json_response({"availabilities": [], "total": 0})
+        now = clock.now()
+        start = datetime.combine(start_day, datetime.min.time(), PARIS)
+        end = start + timedelta(days=limit)
+        free = world.free_slots(place, now, max(start, now), end, motive)
+        days = []
+        for offset in range(limit):
+            day = start_day + timedelta(days=offset)
+            day_slots = [s for s in free if s.start.astimezone(PARIS).date() == day]
+            if faults.plan(PLATFORM).drift:
+                rendered: list[object] = [{"begin": s.start.isoformat()} for s in day_slots]
+            else:
+                rendered = [s.start.astimezone(PARIS).isoformat(timespec="milliseconds")
+                            for s in day_slots]
+            days.append({"date": day.isoformat(), "slots": rendered})
+        body: dict[str, object] = {"availabilities": days, "total": len(free)}
+        if not free:
+            later = world.free_slots(place, now, end, end + timedelta(days=28), motive)
+            if later:
+                body["next_slot"] = later[0].start.astimezone(PARIS).isoformat(
+                    timespec="milliseconds")
+        return web.json_response(body)
+
+    app.router.add_get("/search.json", search)
+    app.router.add_get("/booking/{slug}.json", booking)
+    app.router.add_get("/availabilities.json", availabilities)
+    return app

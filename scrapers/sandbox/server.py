@@ -1,0 +1,89 @@
+"""One loopback aiohttp server hosting every platform emulator under ``/<platform>/``.
+
+``/_sandbox/faults/<platform>`` (GET/PUT) reads or replaces that platform's fault plan and
+``/_sandbox/stats`` counts requests, so tests and benchmarks steer faults over real HTTP.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from aggregator.clock import Clock, SystemClock
+from scrapers.sandbox.faults import FaultState, make_plan
+from scrapers.sandbox.world import World
+
+AppFactory = Callable[[World, Clock, FaultState], web.Application]
+
+EMULATORS: dict[str, str] = {
+    "doctolib": "scrapers.sandbox.doctolib:make_app",
+}
+
+
+def load_emulator(platform: str) -> AppFactory:
+    module_name, _, attr = EMULATORS[platform].partition(":")
+    factory: AppFactory = getattr(importlib.import_module(module_name), attr)
+    return factory
+
+
+def build_app(world: World, clock: Clock, faults: FaultState) -> web.Application:
+    root = web.Application()
+    for platform in world.platforms:
+        root.add_subapp(f"/{platform}/", load_emulator(platform)(world, clock, faults))
+
+    async def get_faults(request: web.Request) -> web.Response:
+        return web.json_response(faults.plan(request.match_info["platform"]).public())
+
+    async def put_faults(request: web.Request) -> web.Response:
+        try:
+            plan = make_plan(await request.json())
+        except (ValueError, TypeError) as exc:
+            return web.json_response({"error": str(exc)}, status=400)
+        faults.plans[request.match_info["platform"]] = plan
+        return web.json_response(plan.public())
+
+    async def stats(request: web.Request) -> web.Response:
+        return web.json_response({"requests": faults.requests})
+
+    root.router.add_get("/_sandbox/faults/{platform}", get_faults)
+    root.router.add_put("/_sandbox/faults/{platform}", put_faults)
+    root.router.add_get("/_sandbox/stats", stats)
+    return root
+
+
+@dataclass
+class SandboxServer:
+    """Start/stop the emulators on 127.0.0.1; ``port=0`` picks a free port."""
+
+    world: World
+    clock: Clock = field(default_factory=SystemClock)
+    host: str = "127.0.0.1"
+    port: int = 0
+    faults: FaultState = field(default_factory=FaultState)
+    _runner: web.AppRunner | None = None
+
+    async def start(self) -> str:
+        app = build_app(self.world, self.clock, self.faults)
+        self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        server = site._server
+        assert server is not None
+        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return self.url
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def base_url(self, platform: str) -> str:
+        return f"{self.url}/{platform}"
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
