@@ -64,10 +64,12 @@ async def cmd_refresh_once(settings: Settings) -> int:
             await rt.coordinator.discover()
         reports = await rt.coordinator.refresh_all(ProgressBar(sys.stderr))
         for report in reports.values():
-            print(f"{report.platform}: {report.polled} polled, {report.ok} ok, "
-                  f"{report.failed} failed, {report.changed} changed, "
-                  f"{report.requests} requests"
-                  + (f" (last error: {report.last_error})" if report.last_error else ""))
+            print(
+                f"{report.platform}: {report.polled} polled, {report.ok} ok, "
+                f"{report.failed} failed, {report.changed} changed, "
+                f"{report.requests} requests"
+                + (f" (last error: {report.last_error})" if report.last_error else "")
+            )
         try:
             published = await rt.publisher.publish()
             print(f"published {published.release}: {published.pages} pages")
@@ -80,8 +82,10 @@ async def cmd_refresh_once(settings: Settings) -> int:
 async def cmd_publish(settings: Settings) -> int:
     async with Runtime(settings) as rt:
         report = await rt.publisher.publish()
-        print(f"published {report.release}: {report.pages} pages, {report.locations} locations "
-              f"in {report.seconds:.3f}s")
+        print(
+            f"published {report.release}: {report.pages} pages, {report.locations} locations "
+            f"in {report.seconds:.3f}s"
+        )
     return EXIT_OK
 
 
@@ -95,8 +99,9 @@ async def _wait_for_stop() -> None:
 
 
 async def cmd_serve(settings: Settings) -> int:
-    runner, port = await start_server(settings.site.output_dir, settings.site.host,
-                                      settings.site.port)
+    runner, port = await start_server(
+        settings.site.output_dir, settings.site.host, settings.site.port
+    )
     print(f"serving {settings.site.output_dir}/current on http://{settings.site.host}:{port}/")
     try:
         await _wait_for_stop()
@@ -110,14 +115,14 @@ class Daemon:
 
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
-        self.publish_lock = SingletonLock(rt.redis, "publish", ttl_ms=60_000,
-                                          keys=rt.store.keys)
+        self.publish_lock = SingletonLock(rt.redis, "publish", ttl_ms=60_000, keys=rt.store.keys)
         self.published_once = False
 
     async def poll_tick(self) -> None:
         batch = self.rt.settings.worker.claim_batch
-        await asyncio.gather(*(self.rt.coordinator.run_due(platform, batch)
-                               for platform in self.rt.adapters))
+        await asyncio.gather(
+            *(self.rt.coordinator.run_due(platform, batch) for platform in self.rt.adapters)
+        )
 
     async def publish_tick(self) -> None:
         if not await self.publish_lock.acquire_or_renew():
@@ -142,18 +147,38 @@ async def cmd_run(settings: Settings, serve: bool = True) -> int:
         await daemon.publish_tick()
         runner = None
         if serve:
-            runner, port = await start_server(settings.site.output_dir, settings.site.host,
-                                              settings.site.port)
-            print(f"slotradar is up: http://{settings.site.host}:{port}/  (Ctrl-C stops)",
-                  flush=True)
+            runner, port = await start_server(
+                settings.site.output_dir, settings.site.host, settings.site.port
+            )
+            print(
+                f"slotradar is up: http://{settings.site.host}:{port}/  (Ctrl-C stops)", flush=True
+            )
         scheduler = AsyncIOScheduler()
         worker = settings.worker
-        scheduler.add_job(daemon.poll_tick, "interval", seconds=worker.tick,
-                          max_instances=1, coalesce=True, id="poll")
-        scheduler.add_job(daemon.publish_tick, "interval", seconds=settings.site.publish_interval,
-                          max_instances=1, coalesce=True, id="publish")
-        scheduler.add_job(daemon.discover_tick, "interval", seconds=worker.discover_interval,
-                          max_instances=1, coalesce=True, id="discover")
+        scheduler.add_job(
+            daemon.poll_tick,
+            "interval",
+            seconds=worker.tick,
+            max_instances=1,
+            coalesce=True,
+            id="poll",
+        )
+        scheduler.add_job(
+            daemon.publish_tick,
+            "interval",
+            seconds=settings.site.publish_interval,
+            max_instances=1,
+            coalesce=True,
+            id="publish",
+        )
+        scheduler.add_job(
+            daemon.discover_tick,
+            "interval",
+            seconds=worker.discover_interval,
+            max_instances=1,
+            coalesce=True,
+            id="discover",
+        )
         scheduler.start()
         try:
             await _wait_for_stop()
@@ -173,9 +198,15 @@ def cmd_providers(settings: Settings) -> int:
     for platform, target in sorted(available().items()):
         try:
             adapter = load_adapter(platform)
-            state = "configured" if platform in configured else (
-                "sandbox" if settings.uses_sandbox and platform in settings.sandbox.platforms
-                else "available")
+            state = (
+                "configured"
+                if platform in configured
+                else (
+                    "sandbox"
+                    if settings.uses_sandbox and platform in settings.sandbox.platforms
+                    else "available"
+                )
+            )
             print(f"{platform:28} {adapter.display_name:28} {state:11} {target}")
         except Exception as exc:  # a broken plugin must not hide the others
             print(f"{platform:28} {'?':28} {'broken':11} {target}: {exc}")
@@ -184,8 +215,9 @@ def cmd_providers(settings: Settings) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="slotradar", description=__doc__)
-    parser.add_argument("-c", "--config", help="TOML config file (default: ./slotradar.toml "
-                        "or $SLOTRADAR_CONFIG)")
+    parser.add_argument(
+        "-c", "--config", help="TOML config file (default: ./slotradar.toml or $SLOTRADAR_CONFIG)"
+    )
     parser.add_argument("-v", "--verbose", action="store_true")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="poll, publish and serve until Ctrl-C")
@@ -200,8 +232,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     try:
         path = find_config(args.config)
         settings = load_settings(path)

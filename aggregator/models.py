@@ -45,7 +45,9 @@ class Location(BaseModel):
     address: str = ""
     postcode: str = ""
     city: str = ""
-    area: str = Field(min_length=1, max_length=16, description="area code, e.g. a French département")
+    area: str = Field(
+        min_length=1, max_length=16, description="area code, e.g. a French département"
+    )
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
     booking_url: str = ""

@@ -90,17 +90,30 @@ class SiteBuilder:
         self.settings = settings
         self.env = make_environment()
 
-    def build(self, target: Path, locations: Mapping[str, Location],
-              availabilities: Mapping[str, Availability], now: datetime) -> int:
-        areas = build_areas(locations, availabilities, now, AREA_NAMES,
-                            self.settings.stale_after, self.settings.hide_after)
+    def build(
+        self,
+        target: Path,
+        locations: Mapping[str, Location],
+        availabilities: Mapping[str, Availability],
+        now: datetime,
+    ) -> int:
+        areas = build_areas(
+            locations,
+            availabilities,
+            now,
+            AREA_NAMES,
+            self.settings.stale_after,
+            self.settings.hide_after,
+        )
         common = {"title": self.settings.title, "generated_at": now}
         pages = 0
         _write(target / "index.html", render(self.env, "index.html", areas=areas, **common))
         pages += 1
         for area in areas:
-            _write(target / "area" / f"{area.code}.html",
-                   render(self.env, "area.html", area=area, **common))
+            _write(
+                target / "area" / f"{area.code}.html",
+                render(self.env, "area.html", area=area, **common),
+            )
             pages += 1
         _write(target / "status.json", json.dumps(self._status(areas, now)))
         if STATIC_DIR.is_dir():
@@ -116,15 +129,22 @@ class SiteBuilder:
                     "checked_at": v.availability.checked_at.isoformat(),
                     "status": v.availability.status.value,
                 }
-                for area in areas for v in area.locations if v.availability is not None
+                for area in areas
+                for v in area.locations
+                if v.availability is not None
             },
         }
 
 
 class Publisher:
-    def __init__(self, store: Store, settings: SiteSettings, clock: Clock,
-                 builder: SiteBuilder | None = None,
-                 before_swap: Callable[[Path], None] | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        settings: SiteSettings,
+        clock: Clock,
+        builder: SiteBuilder | None = None,
+        before_swap: Callable[[Path], None] | None = None,
+    ) -> None:
         self.store = store
         self.settings = settings
         self.clock = clock
@@ -147,14 +167,24 @@ class Publisher:
         except BaseException:
             await self.store.restore_dirty(dirty)
             raise
-        await self.store.redis.hset(self.store.keys.publish_meta, mapping={
-            "release": report.release, "at": f"{now.timestamp():.3f}",
-            "seconds": f"{report.seconds:.4f}", "pages": str(report.pages)})
+        await self.store.redis.hset(
+            self.store.keys.publish_meta,
+            mapping={
+                "release": report.release,
+                "at": f"{now.timestamp():.3f}",
+                "seconds": f"{report.seconds:.4f}",
+                "pages": str(report.pages),
+            },
+        )
         return report
 
-    def _publish_files(self, locations: Mapping[str, Location],
-                       availabilities: Mapping[str, Availability], now: datetime,
-                       started: float) -> PublishReport:
+    def _publish_files(
+        self,
+        locations: Mapping[str, Location],
+        availabilities: Mapping[str, Availability],
+        now: datetime,
+        started: float,
+    ) -> PublishReport:
         releases = self.output_dir / "releases"
         releases.mkdir(parents=True, exist_ok=True)
         target = releases / release_id(now)
@@ -169,6 +199,11 @@ class Publisher:
             raise PublishError(f"publish failed, previous release kept: {exc}") from exc
         prune_releases(self.output_dir, self.settings.keep_releases)
         seconds = time.perf_counter() - started
-        log.info("published %s: %d pages, %d locations in %.3fs", target.name, pages,
-                 len(locations), seconds)
+        log.info(
+            "published %s: %d pages, %d locations in %.3fs",
+            target.name,
+            pages,
+            len(locations),
+            seconds,
+        )
         return PublishReport(target.name, pages, len(locations), seconds)

@@ -85,12 +85,12 @@ class Coordinator:
                 log.warning("discovery failed for %s: %s", platform, exc)
                 counts[platform] = 0
                 continue
-            counts[platform] = await self.store.save_locations(
-                found, self.clock.now().timestamp())
+            counts[platform] = await self.store.save_locations(found, self.clock.now().timestamp())
         return counts
 
-    async def poll_one(self, adapter: Adapter, location: Location,
-                       report: ProviderReport) -> WriteReport:
+    async def poll_one(
+        self, adapter: Adapter, location: Location, report: ProviderReport
+    ) -> WriteReport:
         now = self.clock.now()
         try:
             result = await adapter.poll(location, now)
@@ -118,15 +118,18 @@ class Coordinator:
             report.changed += 1
         return written
 
-    async def _poll_and_reschedule(self, adapter: Adapter, location: Location,
-                                   report: ProviderReport) -> None:
+    async def _poll_and_reschedule(
+        self, adapter: Adapter, location: Location, report: ProviderReport
+    ) -> None:
         written = await self.poll_one(adapter, location, report)
         now = self.clock.now()
         avail = (await self.store.get_availabilities([location.id])).get(location.id)
         interval = self.policy.next_interval(
-            PollObservation(location.id, location.platform, written.outcome, avail, now))
-        await self.queue.complete(location.platform, location.id, self.token,
-                                  now.timestamp() + interval)
+            PollObservation(location.id, location.platform, written.outcome, avail, now)
+        )
+        await self.queue.complete(
+            location.platform, location.id, self.token, now.timestamp() + interval
+        )
 
     async def run_due(self, platform: str, limit: int) -> ProviderReport:
         """Claim up to ``limit`` due locations of one platform and poll them."""
@@ -134,17 +137,24 @@ class Coordinator:
         adapter = self.adapters.get(platform)
         if adapter is None:
             return report
-        ids = await self.queue.claim(platform, self.clock.now().timestamp(), limit,
-                                     self.lease_seconds, self.token)
+        ids = await self.queue.claim(
+            platform, self.clock.now().timestamp(), limit, self.lease_seconds, self.token
+        )
         if not ids:
             return report
         locations = await self.store.get_locations(ids)
-        await asyncio.gather(*(self._poll_and_reschedule(adapter, locations[i], report)
-                               for i in ids if i in locations))
+        await asyncio.gather(
+            *(
+                self._poll_and_reschedule(adapter, locations[i], report)
+                for i in ids
+                if i in locations
+            )
+        )
         return report
 
-    async def refresh_all(self, progress: ProgressCallback | None = None
-                          ) -> dict[str, ProviderReport]:
+    async def refresh_all(
+        self, progress: ProgressCallback | None = None
+    ) -> dict[str, ProviderReport]:
         """One full cycle for cron: every known location of every platform, due or not."""
         reports = {p: ProviderReport(p) for p in self.adapters}
         ids = await self.store.location_ids()
@@ -154,8 +164,9 @@ class Coordinator:
 
         async def one(location: Location) -> None:
             nonlocal done
-            await self.poll_one(self.adapters[location.platform], location,
-                                reports[location.platform])
+            await self.poll_one(
+                self.adapters[location.platform], location, reports[location.platform]
+            )
             done += 1
             if progress:
                 progress(done, len(todo))

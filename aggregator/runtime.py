@@ -39,8 +39,13 @@ def provider_headers(provider: ProviderSettings) -> dict[str, str]:
 
 
 class Runtime:
-    def __init__(self, settings: Settings, clock: Clock | None = None,
-                 policy: RefreshPolicy | None = None, gate: Gate | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Clock | None = None,
+        policy: RefreshPolicy | None = None,
+        gate: Gate | None = None,
+    ) -> None:
         self.settings = settings
         self.clock = clock or SystemClock()
         self.policy = policy
@@ -62,41 +67,69 @@ class Runtime:
         if self.settings.uses_sandbox:
             await self._start_sandbox()
         self.session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=256, limit_per_host=64, ttl_dns_cache=300))
+            connector=aiohttp.TCPConnector(limit=256, limit_per_host=64, ttl_dns_cache=300)
+        )
         if self.gate is None:
-            self.gate = LocalGate({p.platform: p.rate for p in self.providers},
-                                  {p.platform: p.concurrency for p in self.providers})
+            self.gate = LocalGate(
+                {p.platform: p.rate for p in self.providers},
+                {p.platform: p.concurrency for p in self.providers},
+            )
         for provider in self.providers:
             client = PoliteClient(
-                self.session, provider.platform, provider.base_url, gate=self.gate,
-                policy=ClientPolicy(timeout=provider.timeout,
-                                    max_body_bytes=provider.max_body_bytes,
-                                    retries=provider.retries),
-                headers=provider_headers(provider), clock=self.clock)
+                self.session,
+                provider.platform,
+                provider.base_url,
+                gate=self.gate,
+                policy=ClientPolicy(
+                    timeout=provider.timeout,
+                    max_body_bytes=provider.max_body_bytes,
+                    retries=provider.retries,
+                ),
+                headers=provider_headers(provider),
+                clock=self.clock,
+            )
             self.adapters[provider.platform] = load_adapter(provider.platform)(client, provider)
         self.coordinator = Coordinator(
-            self.store, self.queue, self.adapters,
+            self.store,
+            self.queue,
+            self.adapters,
             self.policy or FixedIntervalPolicy(interval=60.0 if self.sandbox else 300.0),
-            self.clock, lease_seconds=self.settings.worker.lease)
+            self.clock,
+            lease_seconds=self.settings.worker.lease,
+        )
         self.publisher = Publisher(self.store, self.settings.site, self.clock)
         return self
 
     async def _start_sandbox(self) -> None:
         sb = self.settings.sandbox
-        world = World(seed=sb.seed, locations_per_platform=sb.locations_per_platform,
-                      platforms=tuple(sb.platforms))
+        world = World(
+            seed=sb.seed,
+            locations_per_platform=sb.locations_per_platform,
+            platforms=tuple(sb.platforms),
+        )
         self.sandbox = SandboxServer(world, clock=self.clock, port=sb.port)
         await self.sandbox.start()
         log.info("sandbox platforms on %s", self.sandbox.url)
         self.providers = [
-            ProviderSettings(platform=p, base_url=self.sandbox.base_url(p), rate=sb.rate,
-                             burst=max(1, int(sb.rate)), concurrency=8, timeout=5.0,
-                             min_interval=20.0, max_interval=600.0)
+            ProviderSettings(
+                platform=p,
+                base_url=self.sandbox.base_url(p),
+                rate=sb.rate,
+                burst=max(1, int(sb.rate)),
+                concurrency=8,
+                timeout=5.0,
+                min_interval=20.0,
+                max_interval=600.0,
+            )
             for p in sb.platforms
         ]
 
-    async def __aexit__(self, exc_type: type[BaseException] | None,
-                        exc: BaseException | None, tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         if self.session is not None:
             await self.session.close()
         if self.sandbox is not None:

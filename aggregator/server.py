@@ -76,12 +76,16 @@ def make_app(output_dir: Path) -> web.Application:
         entry = cache.get(rel)
         if entry is None:
             if cache.current() is None:
-                return web.Response(status=503, text="site not published yet; retry shortly",
-                                    headers={"Retry-After": "5"})
+                return web.Response(
+                    status=503,
+                    text="site not published yet; retry shortly",
+                    headers={"Retry-After": "5"},
+                )
             raise web.HTTPNotFound()
         body, ctype = entry
-        return web.Response(body=body, headers={"Content-Type": ctype,
-                                                "Cache-Control": "public, max-age=30"})
+        return web.Response(
+            body=body, headers={"Content-Type": ctype, "Cache-Control": "public, max-age=30"}
+        )
 
     app.router.add_route("GET", "/{path:.*}", serve)
     return app
@@ -92,7 +96,5 @@ async def start_server(output_dir: Path, host: str, port: int) -> tuple[web.AppR
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()
-    server = site._server
-    assert server is not None
-    bound = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    bound = runner.addresses[0][1]
     return runner, int(bound)

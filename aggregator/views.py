@@ -46,8 +46,13 @@ class AreaView:
         return sum(v.slots_7d for v in self.locations)
 
 
-def location_view(location: Location, availability: Availability | None, now: datetime,
-                  stale_after: float, hide_after: float) -> LocationView:
+def location_view(
+    location: Location,
+    availability: Availability | None,
+    now: datetime,
+    stale_after: float,
+    hide_after: float,
+) -> LocationView:
     if availability is None:
         return LocationView(location, None, None, None, 0, 0, 0, False, False, None)
     confirmed = availability.last_ok_at or availability.valid_at
@@ -81,14 +86,20 @@ def sort_for_visitors(views: Iterable[LocationView]) -> list[LocationView]:
     return sorted(views, key=key)
 
 
-def build_areas(locations: Mapping[str, Location], availabilities: Mapping[str, Availability],
-                now: datetime, area_names: Mapping[str, str], stale_after: float,
-                hide_after: float) -> list[AreaView]:
+def build_areas(
+    locations: Mapping[str, Location],
+    availabilities: Mapping[str, Availability],
+    now: datetime,
+    area_names: Mapping[str, str],
+    stale_after: float,
+    hide_after: float,
+) -> list[AreaView]:
     areas: dict[str, AreaView] = {}
     for lid, location in locations.items():
         view = location_view(location, availabilities.get(lid), now, stale_after, hide_after)
-        area = areas.setdefault(location.area, AreaView(
-            location.area, area_names.get(location.area, location.area)))
+        area = areas.setdefault(
+            location.area, AreaView(location.area, area_names.get(location.area, location.area))
+        )
         area.locations.append(view)
     for area in areas.values():
         area.locations = sort_for_visitors(area.locations)

@@ -6,8 +6,9 @@ Only Redis 6.2 commands are used (the embedded server is 6.2).
 from __future__ import annotations
 
 # KEYS: availability hash, dirty set
-# ARGV: location_id, checked_at, status, digest, slots_json, message, phone, valid_at|"" , is_error
-# Returns {outcome, previous slots json}: outcome is stale | failed | unchanged | recovered | changed.
+# ARGV: location_id, checked_at, status, digest, slots_json, message, phone,
+#       valid_at (or ""), is_error
+# Returns {outcome, previous slots json}; outcome: stale|failed|unchanged|recovered|changed.
 WRITE_AVAILABILITY = """
 local cur = redis.call('HMGET', KEYS[1], 'checked_at', 'digest', 'valid_at', 'status', 'slots')
 local checked = tonumber(ARGV[2])

@@ -106,13 +106,13 @@ class Store:
 
     async def location_ids(self, area: str | None = None) -> list[str]:
         key = self.keys.area(area) if area else self.keys.locations
-        return sorted(await self.redis.smembers(key))
+        return sorted(map(str, await self.redis.smembers(key)))
 
     async def areas(self) -> list[str]:
-        return sorted(await self.redis.smembers(self.keys.areas))
+        return sorted(map(str, await self.redis.smembers(self.keys.areas)))
 
     async def platforms(self) -> list[str]:
-        return sorted(await self.redis.smembers(self.keys.platforms))
+        return sorted(map(str, await self.redis.smembers(self.keys.platforms)))
 
     async def get_locations(self, ids: Sequence[str]) -> dict[str, Location]:
         found: dict[str, Location] = {}

@@ -83,9 +83,13 @@ class PoliteClient:
                 return await self._attempt(path, params)
             except FetchError as exc:
                 last = exc
-                if exc.kind in {FetchErrorKind.CLIENT_ERROR, FetchErrorKind.NOT_FOUND,
-                                FetchErrorKind.TOO_LARGE, FetchErrorKind.RATE_LIMITED,
-                                FetchErrorKind.PAUSED}:
+                if exc.kind in {
+                    FetchErrorKind.CLIENT_ERROR,
+                    FetchErrorKind.NOT_FOUND,
+                    FetchErrorKind.TOO_LARGE,
+                    FetchErrorKind.RATE_LIMITED,
+                    FetchErrorKind.PAUSED,
+                }:
                     raise
         assert last is not None
         raise last
@@ -97,40 +101,54 @@ class PoliteClient:
             self.requests += 1
             try:
                 async with self.session.get(
-                    url, params=query, headers=self.headers,
+                    url,
+                    params=query,
+                    headers=self.headers,
                     timeout=aiohttp.ClientTimeout(total=self.policy.timeout),
                 ) as resp:
                     if resp.status == 429 or (resp.status == 503 and "Retry-After" in resp.headers):
                         wait = parse_retry_after(resp.headers.get("Retry-After"), self.clock.now())
                         await self.gate.report(self.platform, Outcome.RATE_LIMITED, wait)
-                        raise FetchError(FetchErrorKind.RATE_LIMITED,
-                                         f"{self.platform}: {resp.status} rate limited on {path}",
-                                         status=resp.status, retry_after=wait)
+                        raise FetchError(
+                            FetchErrorKind.RATE_LIMITED,
+                            f"{self.platform}: {resp.status} rate limited on {path}",
+                            status=resp.status,
+                            retry_after=wait,
+                        )
                     if resp.status >= 500:
                         await self.gate.report(self.platform, Outcome.SERVER_ERROR)
-                        raise FetchError(FetchErrorKind.SERVER_ERROR,
-                                         f"{self.platform}: HTTP {resp.status} on {path}",
-                                         status=resp.status)
+                        raise FetchError(
+                            FetchErrorKind.SERVER_ERROR,
+                            f"{self.platform}: HTTP {resp.status} on {path}",
+                            status=resp.status,
+                        )
                     if resp.status == 404:
                         await self.gate.report(self.platform, Outcome.CLIENT_ERROR)
-                        raise FetchError(FetchErrorKind.NOT_FOUND,
-                                         f"{self.platform}: HTTP 404 on {path}", status=404)
+                        raise FetchError(
+                            FetchErrorKind.NOT_FOUND,
+                            f"{self.platform}: HTTP 404 on {path}",
+                            status=404,
+                        )
                     if resp.status >= 400:
                         await self.gate.report(self.platform, Outcome.CLIENT_ERROR)
-                        raise FetchError(FetchErrorKind.CLIENT_ERROR,
-                                         f"{self.platform}: HTTP {resp.status} on {path}",
-                                         status=resp.status)
+                        raise FetchError(
+                            FetchErrorKind.CLIENT_ERROR,
+                            f"{self.platform}: HTTP {resp.status} on {path}",
+                            status=resp.status,
+                        )
                     body = await self._read_capped(resp, path)
             except TimeoutError as exc:
                 await self.gate.report(self.platform, Outcome.TIMEOUT)
-                raise FetchError(FetchErrorKind.TIMEOUT,
-                                 f"{self.platform}: no answer within {self.policy.timeout:g}s "
-                                 f"on {path}") from exc
+                raise FetchError(
+                    FetchErrorKind.TIMEOUT,
+                    f"{self.platform}: no answer within {self.policy.timeout:g}s on {path}",
+                ) from exc
             except aiohttp.ClientError as exc:
                 await self.gate.report(self.platform, Outcome.CONNECTION)
-                raise FetchError(FetchErrorKind.CONNECTION,
-                                 f"{self.platform}: connection failed on {path}: "
-                                 f"{type(exc).__name__}") from exc
+                raise FetchError(
+                    FetchErrorKind.CONNECTION,
+                    f"{self.platform}: connection failed on {path}: {type(exc).__name__}",
+                ) from exc
         await self.gate.report(self.platform, Outcome.OK)
         return body
 
@@ -138,16 +156,20 @@ class PoliteClient:
         limit = self.policy.max_body_bytes
         declared = resp.content_length
         if declared is not None and declared > limit:
-            raise FetchError(FetchErrorKind.TOO_LARGE,
-                             f"{self.platform}: body of {declared} bytes on {path} exceeds "
-                             f"the {limit}-byte limit")
+            raise FetchError(
+                FetchErrorKind.TOO_LARGE,
+                f"{self.platform}: body of {declared} bytes on {path} exceeds "
+                f"the {limit}-byte limit",
+            )
         chunks: list[bytes] = []
         size = 0
         async for chunk in resp.content.iter_chunked(65536):
             size += len(chunk)
             if size > limit:
-                raise FetchError(FetchErrorKind.TOO_LARGE,
-                                 f"{self.platform}: body on {path} exceeds the {limit}-byte limit")
+                raise FetchError(
+                    FetchErrorKind.TOO_LARGE,
+                    f"{self.platform}: body on {path} exceeds the {limit}-byte limit",
+                )
             chunks.append(chunk)
         return b"".join(chunks)
 

@@ -22,7 +22,11 @@ class AdapterError(Exception):
 
 class FetchError(AdapterError):
     def __init__(
-        self, kind: FetchErrorKind, message: str, *, status: int | None = None,
+        self,
+        kind: FetchErrorKind,
+        message: str,
+        *,
+        status: int | None = None,
         retry_after: float | None = None,
     ) -> None:
         super().__init__(message)

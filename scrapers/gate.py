@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from enum import StrEnum
 from typing import Protocol
 
@@ -25,12 +25,16 @@ class Outcome(StrEnum):
 
     @property
     def is_congestion(self) -> bool:
-        return self in {Outcome.RATE_LIMITED, Outcome.SERVER_ERROR, Outcome.TIMEOUT,
-                        Outcome.CONNECTION}
+        return self in {
+            Outcome.RATE_LIMITED,
+            Outcome.SERVER_ERROR,
+            Outcome.TIMEOUT,
+            Outcome.CONNECTION,
+        }
 
 
 class Gate(Protocol):
-    def slot(self, platform: str) -> AsyncIterator[None]:
+    def slot(self, platform: str) -> AbstractAsyncContextManager[None]:
         """Async context manager: wait for budget and concurrency, hold it for one request."""
         ...
 
@@ -42,8 +46,11 @@ class Gate(Protocol):
 class LocalGate:
     """In-process protection: a concurrency cap and a minimum spacing between requests."""
 
-    def __init__(self, rate_per_second: dict[str, float] | None = None,
-                 concurrency: dict[str, int] | None = None) -> None:
+    def __init__(
+        self,
+        rate_per_second: dict[str, float] | None = None,
+        concurrency: dict[str, int] | None = None,
+    ) -> None:
         self._rate = rate_per_second or {}
         self._concurrency = concurrency or {}
         self._sems: dict[str, asyncio.Semaphore] = {}
@@ -62,14 +69,17 @@ class LocalGate:
             rate = self._rate.get(platform, 0.0)
             async with self._lock:
                 now = time.monotonic()
-                start = max(now, self._next_at.get(platform, now),
-                            self._paused_until.get(platform, now))
+                start = max(
+                    now, self._next_at.get(platform, now), self._paused_until.get(platform, now)
+                )
                 if rate > 0:
                     self._next_at[platform] = start + 1.0 / rate
             if start > now:
                 await asyncio.sleep(start - now)
             yield
 
-    async def report(self, platform: str, outcome: Outcome, retry_after: float | None = None) -> None:
+    async def report(
+        self, platform: str, outcome: Outcome, retry_after: float | None = None
+    ) -> None:
         if retry_after:
             self._paused_until[platform] = time.monotonic() + min(retry_after, 600.0)

@@ -8,7 +8,9 @@ from email.utils import parsedate_to_datetime
 MAX_RETRY_AFTER = 900.0
 
 
-def parse_retry_after(value: str | None, now: datetime, cap: float = MAX_RETRY_AFTER) -> float | None:
+def parse_retry_after(
+    value: str | None, now: datetime, cap: float = MAX_RETRY_AFTER
+) -> float | None:
     """Seconds to wait, capped; None when absent or unreadable."""
     if not value:
         return None

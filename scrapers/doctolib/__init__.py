@@ -37,8 +37,12 @@ class DoctolibAdapter(Adapter):
         booking = await self.client.get_json(f"booking/{slug}.json")
         queries = parse_booking(booking)
         if not queries:
-            return PollResult(status=Status.NO_SLOTS, valid_at=now,
-                              message="no bookable motive online", requests=1)
+            return PollResult(
+                status=Status.NO_SLOTS,
+                valid_at=now,
+                message="no bookable motive online",
+                requests=1,
+            )
         slots: list[Slot] = []
         requests = 1
         for query in queries:
@@ -46,8 +50,12 @@ class DoctolibAdapter(Adapter):
             slots.extend(found)
             requests += spent
         unique = tuple(sorted(set(slots), key=Slot.sort_key))
-        return PollResult(status=Status.OK if unique else Status.NO_SLOTS, slots=unique,
-                          valid_at=now, requests=requests)
+        return PollResult(
+            status=Status.OK if unique else Status.NO_SLOTS,
+            slots=unique,
+            valid_at=now,
+            requests=requests,
+        )
 
     async def _query_slots(
         self, query: AvailabilityQuery, location: Location, now: datetime
@@ -58,13 +66,16 @@ class DoctolibAdapter(Adapter):
         requests = 0
         jumped = False
         while start <= horizon.date():
-            payload = await self.client.get_json("availabilities.json", {
-                "start_date": start.isoformat(),
-                "visit_motive_ids": query.motive_id,
-                "agenda_ids": "-".join(query.agenda_ids),
-                "practice_ids": query.practice_id,
-                "limit": PAGE_DAYS,
-            })
+            payload = await self.client.get_json(
+                "availabilities.json",
+                {
+                    "start_date": start.isoformat(),
+                    "visit_motive_ids": query.motive_id,
+                    "agenda_ids": "-".join(query.agenda_ids),
+                    "practice_ids": query.practice_id,
+                    "limit": PAGE_DAYS,
+                },
+            )
             requests += 1
             page = parse_availabilities(payload, query.motive_name, location.booking_url)
             slots.extend(s for s in page.slots if now <= s.start <= horizon)

@@ -40,8 +40,9 @@ def _require(obj: Any, key: str, kind: type, where: str) -> Any:
         raise ParseError(f"doctolib {where}: missing field {key!r}")
     value = obj[key]
     if not isinstance(value, kind):
-        raise ParseError(f"doctolib {where}: field {key!r} should be {kind.__name__}, "
-                         f"got {type(value).__name__}")
+        raise ParseError(
+            f"doctolib {where}: field {key!r} should be {kind.__name__}, got {type(value).__name__}"
+        )
     return value
 
 
@@ -71,8 +72,9 @@ def parse_booking(payload: Any) -> list[AvailabilityQuery]:
             continue
         by_practice = agenda.get("visit_motive_ids_by_practice_id") or {}
         if not isinstance(by_practice, dict):
-            raise ParseError("doctolib booking.agendas[]: visit_motive_ids_by_practice_id "
-                             "should be an object")
+            raise ParseError(
+                "doctolib booking.agendas[]: visit_motive_ids_by_practice_id should be an object"
+            )
         for practice_id, motive_ids in by_practice.items():
             for motive_id in motive_ids or []:
                 if str(motive_id) in names:
@@ -100,14 +102,17 @@ def parse_availabilities(payload: Any, motive_name: str, booking_url: str) -> Av
                 end_raw = raw.get("end_date")
                 end = parse_datetime(end_raw, "slots[].end_date") if end_raw else None
             else:
-                raise ParseError("doctolib availabilities[].slots[]: slot should be a string "
-                                 f"or an object, got {type(raw).__name__}")
-            slots.append(Slot(start=start, end=end, appointment_type=kind,
-                              booking_url=booking_url))
+                raise ParseError(
+                    "doctolib availabilities[].slots[]: slot should be a string "
+                    f"or an object, got {type(raw).__name__}"
+                )
+            slots.append(Slot(start=start, end=end, appointment_type=kind, booking_url=booking_url))
     next_raw = payload.get("next_slot")
     next_slot = parse_datetime(next_raw, "next_slot") if isinstance(next_raw, str) else None
     total = payload.get("total")
-    return AvailabilityPage(tuple(slots), next_slot, total if isinstance(total, int) else len(slots))
+    return AvailabilityPage(
+        tuple(slots), next_slot, total if isinstance(total, int) else len(slots)
+    )
 
 
 def parse_search(payload: Any, base_url: str) -> list[Location]:
@@ -121,19 +126,21 @@ def parse_search(payload: Any, base_url: str) -> list[Location]:
         slug = link.rstrip("/").rsplit("/", 1)[-1]
         position = doc.get("position") or {}
         postcode = str(doc.get("zipcode") or "")
-        locations.append(Location(
-            id=Location.make_id(PLATFORM, upstream_id),
-            platform=PLATFORM,
-            upstream_id=upstream_id,
-            name=str(doc.get("name_with_title") or doc.get("last_name") or slug),
-            address=str(doc.get("address") or ""),
-            postcode=postcode,
-            city=str(doc.get("city") or ""),
-            area=area_from_postcode(postcode),
-            lat=position.get("lat"),
-            lon=position.get("lng"),
-            booking_url=base_url.rstrip("/") + link,
-            phone=normalize_phone(str(doc.get("phone_number") or "")),
-            extra={"slug": slug},
-        ))
+        locations.append(
+            Location(
+                id=Location.make_id(PLATFORM, upstream_id),
+                platform=PLATFORM,
+                upstream_id=upstream_id,
+                name=str(doc.get("name_with_title") or doc.get("last_name") or slug),
+                address=str(doc.get("address") or ""),
+                postcode=postcode,
+                city=str(doc.get("city") or ""),
+                area=area_from_postcode(postcode),
+                lat=position.get("lat"),
+                lon=position.get("lng"),
+                booking_url=base_url.rstrip("/") + link,
+                phone=normalize_phone(str(doc.get("phone_number") or "")),
+                extra={"slug": slug},
+            )
+        )
     return locations

@@ -29,16 +29,19 @@ def make_app(world: World, clock: Clock, faults: FaultState) -> web.Application:
     async def search(request: web.Request) -> web.Response:
         page = int(request.query.get("page", "1"))
         chunk = places[(page - 1) * PER_PAGE : page * PER_PAGE]
-        doctors = [{
-            "id": int(p.upstream_id),
-            "link": f"/centre-de-sante/{p.city.lower()}/{p.slug}",
-            "name_with_title": p.name,
-            "address": p.address,
-            "zipcode": p.postcode,
-            "city": p.city,
-            "position": {"lat": p.lat, "lng": p.lon},
-            "phone_number": p.phone,
-        } for p in chunk]
+        doctors = [
+            {
+                "id": int(p.upstream_id),
+                "link": f"/centre-de-sante/{p.city.lower()}/{p.slug}",
+                "name_with_title": p.name,
+                "address": p.address,
+                "zipcode": p.postcode,
+                "city": p.city,
+                "position": {"lat": p.lat, "lng": p.lon},
+                "phone_number": p.phone,
+            }
+            for p in chunk
+        ]
         return web.json_response({"data": {"doctors": doctors, "total": len(places)}})
 
     async def booking(request: web.Request) -> web.Response:
@@ -46,22 +49,38 @@ def make_app(world: World, clock: Clock, faults: FaultState) -> web.Application:
         place = next((p for p in places if p.slug == slug), None)
         if place is None:
             return web.json_response({"error": "not found"}, status=404)
-        motives = [{"id": _motive_id(place, m), "name": m, "ref_visit_motive_id": 6970 + i}
-                   for i, m in enumerate(place.motives)]
+        motives = [
+            {"id": _motive_id(place, m), "name": m, "ref_visit_motive_id": 6970 + i}
+            for i, m in enumerate(place.motives)
+        ]
         practice = _practice_id(place)
-        agendas = [{
-            "id": int(place.upstream_id) * 100 + 1,
-            "booking_disabled": place.phone_only,
-            "visit_motive_ids_by_practice_id": {
-                str(practice): [_motive_id(place, m) for m in place.motives]},
-        }]
-        return web.json_response({"data": {
-            "profile": {"id": place.upstream_id},
-            "visit_motives": motives,
-            "agendas": agendas,
-            "places": [{"id": f"practice-{practice}", "practice_ids": [practice],
-                        "address": place.address, "zipcode": place.postcode, "city": place.city}],
-        }})
+        agendas = [
+            {
+                "id": int(place.upstream_id) * 100 + 1,
+                "booking_disabled": place.phone_only,
+                "visit_motive_ids_by_practice_id": {
+                    str(practice): [_motive_id(place, m) for m in place.motives]
+                },
+            }
+        ]
+        return web.json_response(
+            {
+                "data": {
+                    "profile": {"id": place.upstream_id},
+                    "visit_motives": motives,
+                    "agendas": agendas,
+                    "places": [
+                        {
+                            "id": f"practice-{practice}",
+                            "practice_ids": [practice],
+                            "address": place.address,
+                            "zipcode": place.postcode,
+                            "city": place.city,
+                        }
+                    ],
+                }
+            }
+        )
 
     async def availabilities(request: web.Request) -> web.Response:
         try:
@@ -88,15 +107,17 @@ def make_app(world: World, clock: Clock, faults: FaultState) -> web.Application:
             if faults.plan(PLATFORM).drift:
                 rendered: list[object] = [{"begin": s.start.isoformat()} for s in day_slots]
             else:
-                rendered = [s.start.astimezone(PARIS).isoformat(timespec="milliseconds")
-                            for s in day_slots]
+                rendered = [
+                    s.start.astimezone(PARIS).isoformat(timespec="milliseconds") for s in day_slots
+                ]
             days.append({"date": day.isoformat(), "slots": rendered})
         body: dict[str, object] = {"availabilities": days, "total": len(free)}
         if not free:
             later = world.free_slots(place, now, end, end + timedelta(days=28), motive)
             if later:
-                body["next_slot"] = later[0].start.astimezone(PARIS).isoformat(
-                    timespec="milliseconds")
+                body["next_slot"] = (
+                    later[0].start.astimezone(PARIS).isoformat(timespec="milliseconds")
+                )
         return web.json_response(body)
 
     app.router.add_get("/search.json", search)

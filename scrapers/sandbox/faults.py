@@ -9,22 +9,23 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field, fields
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 @dataclass
 class FaultPlan:
-    latency: float = 0.0          # seconds added to every answer
-    rate_limit: float = 0.0       # probability of 429
-    retry_after: str = "2"        # Retry-After value sent with 429 (seconds or HTTP-date)
-    server_error: float = 0.0     # probability of 500
-    timeout: float = 0.0          # probability of hanging far past any client timeout
-    malformed: float = 0.0        # probability of a truncated JSON body
-    oversized: float = 0.0        # probability of a body of `oversized_bytes`
+    latency: float = 0.0  # seconds added to every answer
+    rate_limit: float = 0.0  # probability of 429
+    retry_after: str = "2"  # Retry-After value sent with 429 (seconds or HTTP-date)
+    server_error: float = 0.0  # probability of 500
+    timeout: float = 0.0  # probability of hanging far past any client timeout
+    malformed: float = 0.0  # probability of a truncated JSON body
+    oversized: float = 0.0  # probability of a body of `oversized_bytes`
     oversized_bytes: int = 5_000_000
-    reset: float = 0.0            # probability of closing the connection mid-answer
-    drift: bool = False           # emulate an upstream format change
+    reset: float = 0.0  # probability of closing the connection mid-answer
+    drift: bool = False  # emulate an upstream format change
     seed: int = 0
     rng: random.Random = field(default_factory=random.Random, repr=False, compare=False)
 
@@ -59,8 +60,7 @@ class FaultState:
     def plan(self, platform: str) -> FaultPlan:
         return self.plans.setdefault(platform, FaultPlan())
 
-    def middleware(self, platform: str) -> Callable[[web.Request, Handler],
-                                                    Awaitable[web.StreamResponse]]:
+    def middleware(self, platform: str) -> Middleware:
         @web.middleware
         async def inject(request: web.Request, handler: Handler) -> web.StreamResponse:
             self.requests[platform] = self.requests.get(platform, 0) + 1
@@ -68,8 +68,11 @@ class FaultState:
             if plan.latency:
                 await asyncio.sleep(plan.latency)
             if plan.roll(plan.rate_limit):
-                return web.json_response({"error": "too many requests"}, status=429,
-                                         headers={"Retry-After": plan.retry_after})
+                return web.json_response(
+                    {"error": "too many requests"},
+                    status=429,
+                    headers={"Retry-After": plan.retry_after},
+                )
             if plan.roll(plan.server_error):
                 return web.json_response({"error": "internal"}, status=500)
             if plan.roll(plan.timeout):
@@ -79,8 +82,10 @@ class FaultState:
                     request.transport.close()
                 raise ConnectionResetError("sandbox reset")
             if plan.roll(plan.oversized):
-                return web.Response(body=b"[" + b"0," * (plan.oversized_bytes // 2) + b"0]",
-                                    content_type="application/json")
+                return web.Response(
+                    body=b"[" + b"0," * (plan.oversized_bytes // 2) + b"0]",
+                    content_type="application/json",
+                )
             response = await handler(request)
             if plan.roll(plan.malformed) and isinstance(response, web.Response):
                 body = response.body if isinstance(response.body, bytes) else b"{}"

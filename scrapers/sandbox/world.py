@@ -35,8 +35,14 @@ AREAS: tuple[tuple[str, str, str, float, float], ...] = (
 )
 
 KINDS = ("Centre de santé", "Pharmacie", "Cabinet médical", "Centre de vaccination", "Hôpital")
-STREETS = ("rue de la République", "avenue Jean Jaurès", "boulevard Victor Hugo",
-           "place de la Mairie", "rue Pasteur", "allée des Tilleuls")
+STREETS = (
+    "rue de la République",
+    "avenue Jean Jaurès",
+    "boulevard Victor Hugo",
+    "place de la Mairie",
+    "rue Pasteur",
+    "allée des Tilleuls",
+)
 MOTIVES = ("Première injection", "Deuxième injection", "Rappel")
 
 
@@ -94,8 +100,9 @@ class World:
 
     def __post_init__(self) -> None:
         for platform in self.platforms:
-            self.places[platform] = [self._make_place(platform, i)
-                                     for i in range(self.locations_per_platform)]
+            self.places[platform] = [
+                self._make_place(platform, i) for i in range(self.locations_per_platform)
+            ]
         self._day_cache = lru_cache(maxsize=200_000)(self._day_slots)
 
     def _make_place(self, platform: str, index: int) -> Place:
@@ -152,8 +159,9 @@ class World:
                 out.append(SlotTruth(start, motive, released, booked, place.capacity))
         return tuple(out)
 
-    def free_slots(self, place: Place, now: datetime, start: datetime,
-                   end: datetime, motive: str | None = None) -> list[SlotTruth]:
+    def free_slots(
+        self, place: Place, now: datetime, start: datetime, end: datetime, motive: str | None = None
+    ) -> list[SlotTruth]:
         """Slots free at ``now`` that start within [start, end), sorted."""
         if place.phone_only:
             return []
@@ -162,8 +170,11 @@ class World:
         last = end.astimezone(PARIS).date()
         while day <= last:
             for slot in self._day_cache(place, day):
-                if start <= slot.start < end and slot.free_at(now) and (
-                        motive is None or slot.motive == motive):
+                if (
+                    start <= slot.start < end
+                    and slot.free_at(now)
+                    and (motive is None or slot.motive == motive)
+                ):
                     out.append(slot)
             day += timedelta(days=1)
         return sorted(out, key=lambda s: (s.start, s.motive))
