@@ -135,6 +135,11 @@ class Daemon:
             except PublishError as exc:
                 log.error("%s", exc)
 
+    async def plan_tick(self) -> None:
+        """Adaptive planner (a fleet singleton inside); a no-op with a fixed policy."""
+        if self.rt.planner is not None:
+            await self.rt.planner.tick()
+
     async def discover_tick(self) -> None:
         counts = await self.rt.coordinator.discover()
         log.info("discovered %s", counts)
@@ -144,6 +149,7 @@ async def cmd_run(settings: Settings, serve: bool = True) -> int:
     async with Runtime(settings) as rt:
         daemon = Daemon(rt)
         await daemon.discover_tick()
+        await daemon.plan_tick()
         await daemon.publish_tick()
         runner = None
         if serve:
@@ -172,6 +178,14 @@ async def cmd_run(settings: Settings, serve: bool = True) -> int:
             id="publish",
         )
         scheduler.add_job(
+            daemon.plan_tick,
+            "interval",
+            seconds=settings.adaptive.planner_interval,
+            max_instances=1,
+            coalesce=True,
+            id="plan",
+        )
+        scheduler.add_job(
             daemon.discover_tick,
             "interval",
             seconds=worker.discover_interval,
@@ -185,6 +199,8 @@ async def cmd_run(settings: Settings, serve: bool = True) -> int:
         finally:
             scheduler.shutdown(wait=False)
             await daemon.publish_lock.release()
+            if rt.planner is not None:
+                await rt.planner.release()
             if runner is not None:
                 await runner.cleanup()
         print("slotradar stopped", flush=True)

@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from aggregator.adaptive.settings import AdaptiveSettings
 from scrapers.base import ProviderSettings
 
 DEFAULT_CONFIG_NAMES = ("slotradar.toml",)
@@ -66,6 +67,7 @@ class Settings(BaseModel):
     site: SiteSettings = Field(default_factory=SiteSettings)
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
+    adaptive: AdaptiveSettings = Field(default_factory=AdaptiveSettings)
     providers: list[ProviderSettings] = Field(default_factory=list)
 
     @property

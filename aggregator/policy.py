@@ -1,7 +1,8 @@
 """When to poll a location next. Pure code with an injected clock.
 
 ``RefreshPolicy`` is the interface the coordinator uses; ``FixedIntervalPolicy`` is the
-baseline (what ViteMaDose did: every location every N minutes, plus jitter).
+baseline (what ViteMaDose did: every location every N minutes, plus jitter). The adaptive
+policy lives in ``aggregator.adaptive``; its ``PollRecorder`` fills ``signal`` and ``plan``.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from aggregator.models import Availability
+from aggregator.adaptive.signal import LocationSignal, ProviderPlan
+from aggregator.models import Availability, Location
 from cache.store import WriteOutcome
 
 
@@ -24,6 +26,17 @@ class PollObservation:
     outcome: WriteOutcome
     availability: Availability | None
     now: datetime
+    signal: LocationSignal | None = None  # filled by a PollRecorder (adaptive policy)
+    plan: ProviderPlan | None = None
+
+
+class PollRecorder(Protocol):
+    """Records a poll's outcome into shared stats and returns the observation enriched
+    with what the policy needs (the I/O half of an adaptive policy)."""
+
+    async def enrich(
+        self, observation: PollObservation, location: Location, requests: int
+    ) -> PollObservation: ...
 
 
 class RefreshPolicy(Protocol):

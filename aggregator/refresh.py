@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from aggregator.clock import Clock
 from aggregator.models import Location, PollResult, Status
-from aggregator.policy import PollObservation, RefreshPolicy
+from aggregator.policy import PollObservation, PollRecorder, RefreshPolicy
 from cache.due_queue import DueQueue
 from cache.store import Store, WriteOutcome, WriteReport
 from scrapers.base import Adapter
@@ -66,6 +66,7 @@ class Coordinator:
         clock: Clock,
         *,
         lease_seconds: float = 120.0,
+        recorder: PollRecorder | None = None,
     ) -> None:
         self.store = store
         self.queue = queue
@@ -74,6 +75,8 @@ class Coordinator:
         self.clock = clock
         self.lease_seconds = lease_seconds
         self.token = DueQueue.new_token()
+        self.recorder = recorder
+        self._requests: dict[str, int] = {}  # location id -> requests of its latest poll
 
     async def discover(self) -> dict[str, int]:
         """Ask every adapter for its listing and queue new locations for a poll now."""
@@ -108,6 +111,7 @@ class Coordinator:
                 report.failed += 1
                 return WriteReport(WriteOutcome.FAILED)
         written = await self.store.write(location, result, now)
+        self._requests[location.id] = result.requests
         report.polled += 1
         report.requests += result.requests
         if written.outcome is WriteOutcome.FAILED:
@@ -124,9 +128,11 @@ class Coordinator:
         written = await self.poll_one(adapter, location, report)
         now = self.clock.now()
         avail = (await self.store.get_availabilities([location.id])).get(location.id)
-        interval = self.policy.next_interval(
-            PollObservation(location.id, location.platform, written.outcome, avail, now)
-        )
+        observation = PollObservation(location.id, location.platform, written.outcome, avail, now)
+        requests = self._requests.pop(location.id, 0)
+        if self.recorder is not None:
+            observation = await self.recorder.enrich(observation, location, requests)
+        interval = self.policy.next_interval(observation)
         await self.queue.complete(
             location.platform, location.id, self.token, now.timestamp() + interval
         )

@@ -10,14 +10,17 @@ from types import TracebackType
 
 import aiohttp
 
+from aggregator.adaptive.policy import AdaptivePolicy
+from aggregator.adaptive.service import AdaptiveRecorder, Planner
 from aggregator.clock import Clock, SystemClock
 from aggregator.config import Settings
-from aggregator.policy import FixedIntervalPolicy, RefreshPolicy
+from aggregator.policy import FixedIntervalPolicy, PollRecorder, RefreshPolicy
 from aggregator.publish import Publisher
 from aggregator.refresh import Coordinator
 from cache.connection import RedisHandle, connect, open_redis
 from cache.due_queue import DueQueue
 from cache.keys import Keys
+from cache.stats import StatsStore
 from cache.store import Store
 from scrapers.base import Adapter, ProviderSettings
 from scrapers.client import ClientPolicy, PoliteClient
@@ -55,6 +58,7 @@ class Runtime:
         self.session: aiohttp.ClientSession | None = None
         self.providers: list[ProviderSettings] = []
         self.adapters: dict[str, Adapter] = {}
+        self.planner: Planner | None = None
 
     async def __aenter__(self) -> Runtime:
         data_dir = Path(self.settings.redis.data_dir) if self.settings.redis.data_dir else None
@@ -89,16 +93,30 @@ class Runtime:
                 clock=self.clock,
             )
             self.adapters[provider.platform] = load_adapter(provider.platform)(client, provider)
+        policy, recorder = self._refresh_policy(keys)
         self.coordinator = Coordinator(
             self.store,
             self.queue,
             self.adapters,
-            self.policy or FixedIntervalPolicy(interval=60.0 if self.sandbox else 300.0),
+            policy,
             self.clock,
             lease_seconds=self.settings.worker.lease,
+            recorder=recorder,
         )
         self.publisher = Publisher(self.store, self.settings.site, self.clock)
         return self
+
+    def _refresh_policy(self, keys: Keys) -> tuple[RefreshPolicy, PollRecorder | None]:
+        """Adaptive by default (with its recorder and planner); an explicit policy or
+        ``adaptive.enabled = false`` gets no recorder, as the fixed baseline needs none."""
+        adaptive = self.settings.adaptive
+        if self.policy is not None:
+            return self.policy, None
+        if not adaptive.enabled:
+            return FixedIntervalPolicy(interval=60.0 if self.sandbox else 300.0), None
+        stats = StatsStore(self.redis, keys)
+        self.planner = Planner(stats, self.providers, adaptive, self.clock)
+        return AdaptivePolicy(self.clock, adaptive), AdaptiveRecorder(stats, adaptive)
 
     async def _start_sandbox(self) -> None:
         sb = self.settings.sandbox

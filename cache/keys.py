@@ -65,6 +65,20 @@ class Keys:
         """HASH: change-rate estimator counters for the adaptive policy."""
         return f"{self.prefix}st:{location_id}"
 
+    @property
+    def views(self) -> str:
+        """HASH: page views/hour by location id or ``area:<code>`` (filled by an operator
+        or a log processor; read by the adaptive planner)."""
+        return f"{self.prefix}views"
+
+    def plan(self, platform: str) -> str:
+        """HASH: the adaptive planner's latest water level for a provider."""
+        return f"{self.prefix}plan:{platform}"
+
+    def targets(self, platform: str) -> str:
+        """HASH: location id -> target interval (s) of the latest plan, for operators."""
+        return f"{self.prefix}targets:{platform}"
+
     def lock(self, name: str) -> str:
         """STRING: fleet-wide singleton lock (publish, discovery)."""
         return f"{self.prefix}lock:{name}"

@@ -1,0 +1,61 @@
+"""From per-location stats to a provider plan: the pure half of the periodic planner."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from statistics import fmean
+
+from aggregator.adaptive.estimator import change_rate
+from aggregator.adaptive.interest import interest_weight
+from aggregator.adaptive.settings import AdaptiveSettings
+from aggregator.adaptive.signal import LocationSignal, ProviderPlan
+from aggregator.adaptive.waterfill import Bounds, Demand, water_fill
+
+
+def location_demand(signal: LocationSignal, settings: AdaptiveSettings, prior: float) -> Demand:
+    """Worth, change rate and cost of one location. Every location keeps a small floor
+    rate of change so none is written off and the budget can always be spent."""
+    rate = change_rate(signal.stats.change, prior) + settings.rate_floor
+    weight = interest_weight(signal.views, signal.stats.near, settings.interest)
+    return Demand(weight, rate, max(1.0, signal.stats.cost))
+
+
+def provider_prior(signals: Mapping[str, LocationSignal], settings: AdaptiveSettings) -> float:
+    """Mean change rate of the provider's locations with evidence: the best guess for a
+    new one (a rush lifts every location of a provider at once)."""
+    rates = [
+        change_rate(s.stats.change, settings.prior_rate)
+        for s in signals.values()
+        if s.stats.change.polls >= 1.0
+    ]
+    return fmean(rates) if rates else settings.prior_rate
+
+
+def plan_provider(
+    platform: str,
+    signals: Mapping[str, LocationSignal],
+    provider_rate: float,
+    bounds: Bounds,
+    settings: AdaptiveSettings,
+    now: float,
+) -> tuple[ProviderPlan, dict[str, float]]:
+    """The water level for ``budget_share`` of the provider's rate, and each location's
+    target interval (s) under it."""
+    prior = provider_prior(signals, settings)
+    ids = list(signals)
+    demands = [location_demand(signals[i], settings, prior) for i in ids]
+    budget = provider_rate * settings.budget_share
+    allocation = water_fill(demands, budget, bounds)
+    plan = ProviderPlan(
+        platform=platform,
+        mu=allocation.mu,
+        min_interval=bounds.min_interval,
+        max_interval=bounds.max_interval,
+        prior_rate=prior,
+        computed_at=now,
+        budget=budget,
+        spend=allocation.spend,
+        locations=len(ids),
+        feasible=allocation.feasible,
+    )
+    return plan, dict(zip(ids, allocation.intervals, strict=True))
