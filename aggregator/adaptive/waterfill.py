@@ -72,6 +72,8 @@ def poll_rate(weight: float, change_rate: float, mu: float) -> float:
         return 0.0
     if math.isinf(mu):
         return 0.0
+    if mu <= 0:  # the budget covers everyone at the fastest rate
+        return math.inf
     peak = weight / (4.0 * mu)
     if change_rate >= peak:
         return peak
