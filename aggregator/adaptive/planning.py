@@ -6,17 +6,23 @@ from collections.abc import Mapping
 from statistics import fmean
 
 from aggregator.adaptive.estimator import change_rate
-from aggregator.adaptive.interest import interest_weight
+from aggregator.adaptive.interest import InterestParams, interest_weight
 from aggregator.adaptive.settings import AdaptiveSettings
-from aggregator.adaptive.signal import LocationSignal, ProviderPlan
+from aggregator.adaptive.signal import LocationSignal, LocationStats, ProviderPlan
 from aggregator.adaptive.waterfill import Bounds, Demand, water_fill
 
 
-def location_demand(signal: LocationSignal, settings: AdaptiveSettings, prior: float) -> Demand:
+def location_demand(
+    signal: LocationSignal,
+    settings: AdaptiveSettings,
+    prior: float,
+    interest: InterestParams | None = None,
+) -> Demand:
     """Worth, change rate and cost of one location. Every location keeps a small floor
     rate of change so none is written off and the budget can always be spent."""
     rate = change_rate(signal.stats.change, prior) + settings.rate_floor
-    weight = interest_weight(signal.views, signal.stats.near, settings.interest)
+    params = interest if interest is not None else settings.interest
+    weight = interest_weight(signal.views, signal.stats.near, params)
     return Demand(weight, rate, max(1.0, signal.stats.cost))
 
 
@@ -38,14 +44,17 @@ def plan_provider(
     bounds: Bounds,
     settings: AdaptiveSettings,
     now: float,
+    previous: ProviderPlan | None = None,
 ) -> tuple[ProviderPlan, dict[str, float]]:
     """The water level for ``budget_share`` of the provider's rate, and each location's
-    target interval (s) under it."""
+    target interval (s) under it. ``previous`` plan: where the solver starts looking."""
     prior = provider_prior(signals, settings)
     ids = list(signals)
-    demands = [location_demand(signals[i], settings, prior) for i in ids]
+    params = settings.interest
+    demands = [location_demand(signals[i], settings, prior, params) for i in ids]
     budget = provider_rate * settings.budget_share
-    allocation = water_fill(demands, budget, bounds)
+    hint = previous.mu if previous is not None else None
+    allocation = water_fill(demands, budget, bounds, hint=hint)
     plan = ProviderPlan(
         platform=platform,
         mu=allocation.mu,
@@ -59,3 +68,17 @@ def plan_provider(
         feasible=allocation.feasible,
     )
     return plan, dict(zip(ids, allocation.intervals, strict=True))
+
+
+def pull_forward_due(
+    stats: Mapping[str, LocationStats], targets: Mapping[str, float], jitter: float
+) -> dict[str, float]:
+    """Latest acceptable due time per location under a new plan: its last poll plus the
+    target interval with the most jitter the policy may add. The queue moves a location
+    to it only when its current due time is later (the plan now wants it sooner)."""
+    slack = 1.0 + jitter
+    return {
+        lid: last + target * slack
+        for lid, target in targets.items()
+        if (last := stats[lid].change.last_at) is not None
+    }

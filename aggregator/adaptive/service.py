@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from aggregator.adaptive.interest import area_field, near_term_score, views_for
-from aggregator.adaptive.planning import plan_provider
+from aggregator.adaptive.planning import plan_provider, pull_forward_due
 from aggregator.adaptive.settings import AdaptiveSettings
 from aggregator.adaptive.signal import LocationSignal, ProviderPlan
 from aggregator.adaptive.waterfill import Bounds
@@ -118,16 +118,12 @@ class Planner:
         }
         now = self.clock.now().timestamp()
         bounds = Bounds(provider.min_interval, max(provider.min_interval, provider.max_interval))
+        previous = await self.stats.load_plan(provider.platform)
         plan, targets = plan_provider(
-            provider.platform, signals, provider.rate, bounds, self.settings, now
+            provider.platform, signals, provider.rate, bounds, self.settings, now, previous
         )
         await self.stats.save_plan(plan, targets)
-        slack = 1.0 + self.settings.jitter
-        due = {
-            lid: last + targets[lid] * slack
-            for lid in ids
-            if (last := stats[lid].change.last_at) is not None
-        }
+        due = pull_forward_due(stats, targets, self.settings.jitter)
         moved = await self.stats.pull_forward(provider.platform, due)
         log.debug(
             "plan %s: mu=%.3g spend=%.3f/%.3f req/s over %d locations, %d pulled forward",

@@ -32,7 +32,9 @@ def record_poll(
     if changed is None:
         return stats
     cost = stats.cost
-    if requests > 0:
+    if requests > 0 and stats.change.last_at is None:
+        cost = float(requests)  # the first poll is the best guess there is
+    elif requests > 0:
         cost = (1 - COST_SMOOTHING) * cost + COST_SMOOTHING * requests
     return LocationStats(observe(stats.change, changed, now, half_life), cost, near)
 

@@ -81,10 +81,19 @@ def poll_rate(weight: float, change_rate: float, mu: float) -> float:
 
 
 def _spend(demands: Sequence[Demand], bounds: Bounds, mu: float) -> float:
+    """Total cost of the clamped rates at ``mu``: ``poll_rate`` inlined, as the solver
+    calls this a dozen times per plan over every location of a provider."""
     lo_rate, hi_rate = bounds.min_rate, bounds.max_rate
+    root_mu, quarter_mu = math.sqrt(mu), 4.0 * mu
     total = 0.0
     for d in demands:
-        rate = poll_rate(d.weight, d.change_rate, mu)
+        w, lam = d.weight, d.change_rate
+        if w <= 0 or lam <= 0:
+            rate = 0.0
+        elif lam >= w / quarter_mu:
+            rate = w / quarter_mu
+        else:
+            rate = math.sqrt(w * lam) / root_mu - lam
         total += d.cost * (hi_rate if rate > hi_rate else lo_rate if rate < lo_rate else rate)
     return total
 
@@ -95,9 +104,10 @@ def water_fill(
     bounds: Bounds,
     tolerance: float = 1e-9,
     max_steps: int = 200,
+    hint: float | None = None,
 ) -> Allocation:
     """Rates whose total cost equals ``budget`` (requests/s, to ``tolerance``) whenever the
-    clamps allow it, never more.
+    clamps allow it, never more. ``hint``: the previous water level, to start near it.
 
     If even the slowest schedule costs more than the budget, everyone gets max_interval and
     ``feasible`` is False: the rate limiter then holds the line, the plan cannot.
@@ -112,14 +122,19 @@ def water_fill(
     if budget >= ceiling:
         rates = tuple(bounds.max_rate for _ in demands)
         return Allocation(0.0, rates, ceiling, budget, True)
-    mu = _water_level(demands, budget, bounds, tolerance, max_steps)
+    mu = _water_level(demands, budget, bounds, tolerance, max_steps, hint)
     rates = tuple(bounds.clamp_rate(poll_rate(d.weight, d.change_rate, mu)) for d in demands)
     spend = sum(d.cost * r for d, r in zip(demands, rates, strict=True))
     return Allocation(mu, rates, spend, budget, True)
 
 
 def _water_level(
-    demands: Sequence[Demand], budget: float, bounds: Bounds, tolerance: float, max_steps: int
+    demands: Sequence[Demand],
+    budget: float,
+    bounds: Bounds,
+    tolerance: float,
+    max_steps: int,
+    hint: float | None,
 ) -> float:
     """Root of spend(mu) = budget in x = log2(mu): bracket, then Illinois false position
     (a few steps instead of bisection's fifty: the planner runs this for every provider
@@ -128,15 +143,19 @@ def _water_level(
     def excess(x: float) -> float:
         return _spend(demands, bounds, 2.0**x) - budget
 
-    lo, hi = -8.0, 8.0
+    centre = math.log2(hint) if hint is not None and 0 < hint < math.inf else 0.0
+    step = 1.0 if hint is not None else 8.0
+    lo, hi = centre - step, centre + step
     f_lo, f_hi = excess(lo), excess(hi)
     while f_lo < 0 and lo > -2000:  # spend falls as mu rises: lo must overspend
         hi, f_hi = lo, f_lo
-        lo -= 16.0
+        step *= 2.0
+        lo -= step
         f_lo = excess(lo)
     while f_hi > 0 and hi < 2000:
         lo, f_lo = hi, f_hi
-        hi += 16.0
+        step *= 2.0
+        hi += step
         f_hi = excess(hi)
     if f_lo <= 0:  # spend is flat (no location has weight and change): slowest schedule
         return float(2.0**lo)

@@ -1,0 +1,60 @@
+"""Per-provider protection in the simulator, composed from the pure protection models.
+
+The same rules as the production gate: a GCRA rate budget, an AIMD concurrency limit cut
+on congestion (429, timeouts), a circuit breaker, and a pause from Retry-After after which
+a single probe goes out before anything else does.
+"""
+
+from __future__ import annotations
+
+import math
+
+from aggregator.simulation.interim_protection import AimdLimit, CircuitBreaker, GcraLimiter
+from aggregator.simulation.upstream import Reply
+
+
+class ProviderGuard:
+    def __init__(self, rate: float, burst: int, concurrency: int) -> None:
+        self.limiter = GcraLimiter(rate, burst)
+        self.aimd = AimdLimit(float(concurrency), maximum=float(concurrency))
+        self.breaker = CircuitBreaker()
+        self.in_flight = 0
+        self.paused_until = 0.0
+        self.probe_only = False  # after a Retry-After pause: one request until one succeeds
+
+    def paused(self, now: float) -> bool:
+        if now < self.paused_until:
+            return True
+        opened = self.breaker.opened_at
+        return opened is not None and now - opened < self.breaker.reset_timeout
+
+    def next_start(self, now: float) -> float | None:
+        """``now`` if a request may start now (and it is counted), a later time to try again,
+        or None: wait for a request in flight to finish."""
+        if now < self.paused_until:
+            return self.paused_until
+        opened = self.breaker.opened_at
+        if opened is not None and now - opened < self.breaker.reset_timeout:
+            return opened + self.breaker.reset_timeout
+        if self.in_flight >= (1 if self.probe_only else max(1, math.floor(self.aimd.limit))):
+            return None
+        wait = self.limiter.try_acquire(now)
+        if wait > 0:
+            return now + wait
+        if not self.breaker.allow(now):
+            return None
+        self.in_flight += 1
+        return now
+
+    def finish(self, now: float, reply: Reply, retry_after: float = 0.0) -> None:
+        self.in_flight -= 1
+        if reply is Reply.OK:
+            self.aimd.on_success()
+            self.breaker.record_success()
+            self.probe_only = False
+            return
+        self.aimd.on_congestion(now)
+        self.breaker.record_failure(now)
+        if reply is Reply.RATE_LIMITED and retry_after > 0:
+            self.paused_until = max(self.paused_until, now + retry_after)
+            self.probe_only = True
