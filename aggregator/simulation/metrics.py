@@ -21,11 +21,15 @@ from aggregator.simulation.world import World
 @dataclass(frozen=True)
 class StormReport:
     provider: str
-    first_429: float  # virtual s
+    first_429: float  # virtual s when the first 429 reached us
     storm_end: float
     retry_after: float
     requests: int  # started from the first 429 to the end of the storm
-    pace_allows: int  # one probe per Retry-After, plus the first one
+    pace_allows: int  # one probe per Retry-After
+
+    @property
+    def at_pace(self) -> bool:
+        return self.requests <= self.pace_allows
 
 
 @dataclass(frozen=True)
@@ -72,8 +76,11 @@ def max_in_window(times: Sequence[float], window: float) -> int:
     return best
 
 
-def rate_report(spec: ProviderSpec, log: Sequence[tuple[float, Reply]]) -> RateReport:
-    times = [t for t, _ in log]
+Log = Sequence[tuple[float, Reply, float]]
+
+
+def rate_report(spec: ProviderSpec, log: Log) -> RateReport:
+    times = [t for t, _, _ in log]
     within = all(
         max_in_window(times, w) <= spec.rate * w + spec.burst + 1e-9 for w in (1.0, 10.0, 60.0)
     )
@@ -82,19 +89,23 @@ def rate_report(spec: ProviderSpec, log: Sequence[tuple[float, Reply]]) -> RateR
     )
 
 
-def storm_reports(spec: ProviderSpec, log: Sequence[tuple[float, Reply]]) -> list[StormReport]:
+def storm_reports(spec: ProviderSpec, log: Log) -> list[StormReport]:
+    """Requests sent after the first 429 of a storm reached us, against one per Retry-After."""
     out = []
     for phase in spec.upstream.phases:
         if phase.retry_after <= 0:
             continue
-        inside = [t for t, _ in log if phase.start <= t < phase.end]
-        if not inside:
+        known = [
+            t + took
+            for t, reply, took in log
+            if phase.start <= t < phase.end and reply is Reply.RATE_LIMITED
+        ]
+        if not known:
             continue
-        first = inside[0]
-        pace = 1 + math.ceil((phase.end - first) / phase.retry_after)
-        out.append(
-            StormReport(spec.name, first, phase.end, phase.retry_after, len(inside), pace)
-        )
+        first = min(known)
+        sent = sum(1 for t, _, _ in log if first <= t < phase.end)
+        pace = math.ceil((phase.end - first) / phase.retry_after)
+        out.append(StormReport(spec.name, first, phase.end, phase.retry_after, sent, pace))
     return out
 
 

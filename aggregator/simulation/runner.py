@@ -54,10 +54,10 @@ class RunConfig:
 @dataclass
 class RunResult:
     """Successful poll times per location (when its shown slots were true) and every
-    request start per provider, with the reply it got."""
+    request per provider: start, reply, seconds until the reply."""
 
     polls: list[list[float]]
-    requests: dict[str, list[tuple[float, Reply]]]
+    requests: dict[str, list[tuple[float, Reply, float]]]
     failed_polls: dict[str, int]
 
 
@@ -224,7 +224,7 @@ class Simulation:
             poll = prov.pending.popleft()
             poll.valid_at = now
             answer = upstream.answer(now, self.rng)
-            self.result.requests[prov.spec.name].append((now, answer.reply))
+            self.result.requests[prov.spec.name].append((now, answer.reply, answer.duration))
             done = _Done(poll, answer.reply, answer.retry_after)
             self._at(now + answer.duration, _Ev.DONE, done)
 
@@ -281,7 +281,7 @@ class Simulation:
             self.result.failed_polls[prov.spec.name] += 1
         signal = None
         if self.adaptive:
-            views = views_for(loc.id, area_field(self.world.area_name(loc.area)), self.views)
+            views = views_for(loc.id, self.world.area_name(loc.area), self.views)
             signal = LocationSignal(self.stats[loc.index], views)
         observation = PollObservation(
             loc.id, loc.provider, outcome, None, self.clock.now(), signal, prov.plan
@@ -304,7 +304,7 @@ class Simulation:
             signals = {
                 loc.id: LocationSignal(
                     stats[loc.id],
-                    views_for(loc.id, area_field(self.world.area_name(loc.area)), self.views),
+                    views_for(loc.id, self.world.area_name(loc.area), self.views),
                 )
                 for loc in locs
             }

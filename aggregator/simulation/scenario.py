@@ -19,8 +19,8 @@ def default_providers(scale: float = 1.0) -> tuple[ProviderSpec, ...]:
         )
     )
     return (
-        ProviderSpec("alpha", rate=1.0 * scale, upstream=alpha),
-        ProviderSpec("beta", rate=0.6 * scale),
+        ProviderSpec("alpha", rate=3.0 * scale, upstream=alpha),
+        ProviderSpec("beta", rate=2.0 * scale),
     )
 
 
