@@ -21,6 +21,7 @@ class ProviderGuard:
         self.in_flight = 0
         self.paused_until = 0.0
         self.probe_only = False  # after a Retry-After pause: one request until one succeeds
+        self.paused_at = -1.0
 
     def paused(self, now: float) -> bool:
         if now < self.paused_until:
@@ -46,15 +47,19 @@ class ProviderGuard:
         self.in_flight += 1
         return now
 
-    def finish(self, now: float, reply: Reply, retry_after: float = 0.0) -> None:
+    def finish(self, now: float, started: float, reply: Reply, retry_after: float = 0.0) -> None:
+        """``started``: when the request went out; a success of one sent before the last
+        pause says nothing about the provider now, so it does not end probing."""
         self.in_flight -= 1
         if reply is Reply.OK:
             self.aimd.on_success()
-            self.breaker.record_success()
-            self.probe_only = False
+            if started >= self.paused_at:
+                self.breaker.record_success()
+                self.probe_only = False
             return
         self.aimd.on_congestion(now)
         self.breaker.record_failure(now)
         if reply is Reply.RATE_LIMITED and retry_after > 0:
             self.paused_until = max(self.paused_until, now + retry_after)
+            self.paused_at = now
             self.probe_only = True

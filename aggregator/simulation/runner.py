@@ -231,7 +231,7 @@ class Simulation:
     def _done(self, done: _Done) -> None:
         poll = done.poll
         prov = self.providers[poll.loc.provider]
-        prov.guard.finish(self.clock.t, done.reply, done.retry_after)
+        prov.guard.finish(self.clock.t, poll.valid_at, done.reply, done.retry_after)
         if done.reply is not Reply.OK:
             self._finish_poll(prov, poll, ok=False)
         else:
