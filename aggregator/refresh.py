@@ -21,6 +21,7 @@ from scrapers.errors import AdapterError, FetchError, FetchErrorKind
 log = logging.getLogger("slotradar.refresh")
 
 ProgressCallback = Callable[[int, int], None]
+MAX_TASKS_IN_FLIGHT = 512
 
 
 @dataclass
