@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import secrets
 import shutil
 import time
 from collections.abc import Callable, Mapping
@@ -43,7 +44,9 @@ class PublishError(Exception):
 
 
 def release_id(now: datetime) -> str:
-    return now.strftime("%Y%m%dT%H%M%S") + f"-{now.microsecond:06d}-{os.getpid()}"
+    """Sortable by time, and unique even for two publishes at the same clock instant:
+    writing into an existing (possibly live) release would break atomicity."""
+    return now.strftime("%Y%m%dT%H%M%S") + f"-{now.microsecond:06d}-{secrets.token_hex(4)}"
 
 
 def current_release(output_dir: Path) -> Path | None:
@@ -188,6 +191,7 @@ class Publisher:
         releases = self.output_dir / "releases"
         releases.mkdir(parents=True, exist_ok=True)
         target = releases / release_id(now)
+        target.mkdir()  # never reuse a directory: it could be the live release
         try:
             pages = self.builder.build(target, locations, availabilities, now)
             if self.before_swap is not None:

@@ -21,6 +21,7 @@ from scrapers.errors import AdapterError, FetchError, FetchErrorKind
 log = logging.getLogger("slotradar.refresh")
 
 ProgressCallback = Callable[[int, int], None]
+MAX_TASKS_IN_FLIGHT = 512
 
 
 @dataclass
@@ -77,6 +78,7 @@ class Coordinator:
         self.token = DueQueue.new_token()
         self.recorder = recorder
         self._requests: dict[str, int] = {}  # location id -> requests of its latest poll
+        self.discovery_errors: dict[str, str] = {}
 
     async def discover(self) -> dict[str, int]:
         """Ask every adapter for its listing and queue new locations for a poll now."""
@@ -86,8 +88,10 @@ class Coordinator:
                 found = await adapter.discover()
             except AdapterError as exc:
                 log.warning("discovery failed for %s: %s", platform, exc)
+                self.discovery_errors[platform] = str(exc)
                 counts[platform] = 0
                 continue
+            self.discovery_errors.pop(platform, None)
             counts[platform] = await self.store.save_locations(found, self.clock.now().timestamp())
         return counts
 
@@ -162,7 +166,8 @@ class Coordinator:
         self, progress: ProgressCallback | None = None
     ) -> dict[str, ProviderReport]:
         """One full cycle for cron: every known location of every platform, due or not."""
-        reports = {p: ProviderReport(p) for p in self.adapters}
+        reports = {p: ProviderReport(p, last_error=self.discovery_errors.get(p, ""))
+                   for p in self.adapters}
         ids = await self.store.location_ids()
         locations = await self.store.get_locations(ids)
         todo = [loc for loc in locations.values() if loc.platform in self.adapters]

@@ -95,7 +95,8 @@ class World:
     locations_per_platform: int = 40
     platforms: tuple[str, ...] = ("doctolib",)
     epoch: datetime = field(default_factory=lambda: datetime(2026, 1, 5, 8, 0, tzinfo=UTC))
-    days_open: tuple[int, ...] = (0, 1, 2, 3, 4, 5)
+    days_open: tuple[int, ...] = (0, 1, 2, 3, 4, 5, 6)
+    opening_hours: tuple[int, int] = (8, 20)
     places: dict[str, list[Place]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -143,11 +144,12 @@ class World:
         if day.weekday() not in self.days_open:
             return ()
         rng = _rng(self.seed, place.platform, place.upstream_id, day.isoformat())
-        opening = datetime.combine(day, time(9, 0), PARIS)
+        opening = datetime.combine(day, time(self.opening_hours[0], 0), PARIS)
         # Slots of a day are released in a few batches, the last one shortly before.
         batches = sorted(opening - timedelta(hours=rng.uniform(2, 96)) for _ in range(3))
         out: list[SlotTruth] = []
-        steps = (9 * 60) // place.slot_minutes
+        hours = self.opening_hours[1] - self.opening_hours[0]
+        steps = (hours * 60) // place.slot_minutes
         for step in range(steps):
             start = opening + timedelta(minutes=step * place.slot_minutes)
             for motive in place.motives:
