@@ -115,7 +115,8 @@ class Coordinator:
                 report.failed += 1
                 return WriteReport(WriteOutcome.FAILED)
         written = await self.store.write(location, result, now)
-        self._requests[location.id] = result.requests
+        if self.recorder is not None:
+            self._requests[location.id] = result.requests
         report.polled += 1
         report.requests += result.requests
         if written.outcome is WriteOutcome.FAILED:

@@ -48,6 +48,7 @@ class FreshnessReport:
     missed_views: float
     discovery_p50: float
     discovery_p95: float
+    discovery_p95_viewed: float  # p95 over slots weighted by their page's views at release
     never_shown: float  # share of slots released during the run never shown
     slots_released: int
     rates: tuple[RateReport, ...]
@@ -65,6 +66,19 @@ def percentile(sorted_values: Sequence[float], q: float) -> float:
         return math.nan
     rank = max(0, math.ceil(q * len(sorted_values)) - 1)
     return sorted_values[rank]
+
+
+def weighted_percentile(pairs: Sequence[tuple[float, float]], q: float) -> float:
+    """Percentile of values weighted by the second element; pairs sorted by value."""
+    total = sum(w for _, w in pairs)
+    if total <= 0:
+        return math.nan
+    seen = 0.0
+    for value, weight in pairs:
+        seen += weight
+        if seen >= q * total:
+            return value
+    return pairs[-1][0]
 
 
 def max_in_window(times: Sequence[float], window: float) -> int:
@@ -115,7 +129,7 @@ def measure(
     end = world.config.duration
     names = {p.name for p in providers}
     phantom = missed = 0.0
-    discovery: list[float] = []
+    discovery: list[tuple[float, float]] = []  # (seconds, views/s of its page then)
     released = never = 0
     for loc in world.locations:
         if loc.provider not in names:
@@ -133,7 +147,7 @@ def measure(
                 if shown_at is None:
                     never += 1
                 else:
-                    discovery.append(shown_at - r)
+                    discovery.append((shown_at - r, world.view_rate(area, r)))
             hidden_until = min(b if shown_at is None else shown_at, end)
             missed += views(area, hidden_until) - views(area, max(r, 0.0))
             if shown_at is not None and b < end:
@@ -141,11 +155,13 @@ def measure(
                 gone_at = polls[j] if j < len(polls) else end
                 phantom += views(area, min(gone_at, end)) - views(area, b)
     discovery.sort()
+    seconds = [d for d, _ in discovery]
     return FreshnessReport(
         phantom_views=phantom,
         missed_views=missed,
-        discovery_p50=percentile(discovery, 0.5),
-        discovery_p95=percentile(discovery, 0.95),
+        discovery_p50=percentile(seconds, 0.5),
+        discovery_p95=percentile(seconds, 0.95),
+        discovery_p95_viewed=weighted_percentile(discovery, 0.95),
         never_shown=never / released if released else 0.0,
         slots_released=released,
         rates=tuple(rate_report(p, result.requests[p.name]) for p in providers),

@@ -159,6 +159,11 @@ class World:
         total = self._cum_views[h] + self._view_rate[h] * (t - h * HOUR)
         return total * self.area_share[area]
 
+    def view_rate(self, area: int, t: float) -> float:
+        """Views per second of an area page at ``t``."""
+        h = min(max(int(t // HOUR), 0), self.hours - 1)
+        return self._view_rate[h] * self.area_share[area]
+
     def views_per_hour(self, area: int, since: float, until: float) -> float:
         """What a log processor would report: the area page's views/hour over a window."""
         if until <= since:
