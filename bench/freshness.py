@@ -67,8 +67,9 @@ def table(
     for spec, f, o in zip(providers, fixed.rates, ours.rates, strict=True):
         rows.append((f"  {spec.name} requests", str(f.requests), str(o.requests),
                      ratio(f.requests, o.requests)))
-        rows.append((f"  {spec.name} peak 10s rate / budget",
-                     f"{f.peak_10s:.2f}/{spec.rate:g}", f"{o.peak_10s:.2f}/{spec.rate:g}",
+        cap = spec.rate + spec.burst / 10.0  # what GCRA allows over 10 s: rate plus burst
+        rows.append((f"  {spec.name} peak req/s over 10s (cap {cap:g})",
+                     f"{f.peak_10s:.2f}", f"{o.peak_10s:.2f}",
                      "ok" if f.within_budget and o.within_budget else "EXCEEDED"))
     for f_storm, o_storm in zip(fixed.storms, ours.storms, strict=True):
         rows.append((f"  {f_storm.provider} 429 storm: sent / pace",

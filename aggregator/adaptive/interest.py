@@ -17,7 +17,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class InterestParams:
     near_tau: float = 86_400.0  # s: a slot this far away counts 1/e of one starting now
-    slot_gain: float = 0.25  # weight added per near-term slot shown
+    slot_gain: float = 1.0  # weight added per near-term slot shown (phantoms need shown slots)
     near_cap: float = 40.0  # no location is worth more than this many slots
     view_floor: float = 1.0  # views/hour every location is assumed to get
     default_views: float = 0.0  # views/hour when nobody reported any

@@ -24,7 +24,7 @@ class AdaptiveSettings(BaseModel):
     plan_ttl: float = Field(default=600.0, gt=0, description="s after which a plan is ignored")
     fallback_interval: float = Field(default=300.0, gt=0, description="s without a fresh plan")
     near_tau: float = Field(default=86_400.0, gt=0)
-    slot_gain: float = Field(default=0.25, ge=0)
+    slot_gain: float = Field(default=1.0, ge=0, description="weight per near-term slot shown")
     near_cap: float = Field(default=40.0, ge=0)
     view_floor: float = Field(default=1.0, gt=0)
     default_views: float = Field(default=0.0, ge=0)
