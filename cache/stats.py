@@ -7,14 +7,14 @@ runs under WATCH so that even an expired lease racing its successor cannot lose 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
 
 import redis.asyncio as aredis
 from redis.exceptions import WatchError
 
 from aggregator.adaptive.estimator import ChangeStats
-from aggregator.adaptive.signal import LocationStats, ProviderPlan, record_poll
+from aggregator.adaptive.signal import LocationStats, ProviderPlan
 from cache.keys import Keys
 
 _BATCH = 500
@@ -116,24 +116,19 @@ class StatsStore:
         self.keys = keys or Keys()
         self._pull_forward = redis.register_script(PULL_FORWARD)
 
-    async def record(
-        self,
-        location_id: str,
-        changed: bool | None,
-        requests: int,
-        near: float,
-        now: float,
-        half_life: float,
+    async def update(
+        self, location_id: str, change: Callable[[LocationStats], LocationStats]
     ) -> LocationStats:
-        """Fold one poll into the shared stats of a location; returns the new stats."""
+        """Apply ``change`` (pure, e.g. ``record_poll``) to a location's shared stats under
+        WATCH, retrying if another writer got there first; returns the new stats."""
         key = self.keys.stats(location_id)
         while True:
             async with self.redis.pipeline(transaction=True) as pipe:
                 try:
                     await pipe.watch(key)
                     current = stats_from_hash(_fields(await pipe.hgetall(key)))
-                    updated = record_poll(current, changed, requests, near, now, half_life)
-                    if updated is current:
+                    updated = change(current)
+                    if updated == current:
                         return current
                     pipe.multi()  # type: ignore[no-untyped-call]
                     pipe.hset(key, mapping=_mapping(stats_to_hash(updated)))

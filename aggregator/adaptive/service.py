@@ -14,7 +14,7 @@ from dataclasses import replace
 from aggregator.adaptive.interest import area_field, near_term_score, views_for
 from aggregator.adaptive.planning import plan_provider, pull_forward_due
 from aggregator.adaptive.settings import AdaptiveSettings
-from aggregator.adaptive.signal import LocationSignal, ProviderPlan
+from aggregator.adaptive.signal import LocationSignal, ProviderPlan, record_poll
 from aggregator.adaptive.waterfill import Bounds
 from aggregator.clock import Clock
 from aggregator.models import Availability, Location
@@ -54,13 +54,10 @@ class AdaptiveRecorder:
     ) -> PollObservation:
         now = observation.now.timestamp()
         near = availability_near_score(observation.availability, now, self.settings.near_tau)
-        updated = await self.stats.record(
-            location.id,
-            changed_from_outcome(observation.outcome),
-            requests,
-            near,
-            now,
-            self.settings.half_life,
+        changed = changed_from_outcome(observation.outcome)
+        half_life = self.settings.half_life
+        updated = await self.stats.update(
+            location.id, lambda s: record_poll(s, changed, requests, near, now, half_life)
         )
         keys = self.stats.keys
         pipe = self.stats.redis.pipeline(transaction=False)

@@ -3,7 +3,7 @@ import asyncio
 import pytest
 import redis.asyncio as aredis
 
-from aggregator.adaptive.signal import ProviderPlan
+from aggregator.adaptive.signal import LocationStats, ProviderPlan, record_poll
 from cache.due_queue import DueQueue
 from cache.keys import Keys
 from cache.stats import StatsStore
@@ -11,11 +11,24 @@ from cache.stats import StatsStore
 HALF_LIFE = 1e12
 
 
+async def record(
+    store: StatsStore,
+    location_id: str,
+    changed: bool | None,
+    requests: int,
+    near: float,
+    now: float,
+) -> LocationStats:
+    return await store.update(
+        location_id, lambda s: record_poll(s, changed, requests, near, now, HALF_LIFE)
+    )
+
+
 async def test_polls_accumulate_in_redis(redis: aredis.Redis, keys: Keys) -> None:
     store = StatsStore(redis, keys)
-    await store.record("doctolib:1", False, 2, 0.0, 1000.0, HALF_LIFE)
-    await store.record("doctolib:1", True, 2, 3.5, 1060.0, HALF_LIFE)
-    stats = await store.record("doctolib:1", False, 4, 1.0, 1180.0, HALF_LIFE)
+    await record(store, "doctolib:1", False, 2, 0.0, 1000.0)
+    await record(store, "doctolib:1", True, 2, 3.5, 1060.0)
+    stats = await record(store, "doctolib:1", False, 4, 1.0, 1180.0)
     assert stats.change.polls == pytest.approx(2)
     assert stats.change.changes == pytest.approx(1)
     assert stats.change.span == pytest.approx(180.0)
@@ -27,15 +40,15 @@ async def test_polls_accumulate_in_redis(redis: aredis.Redis, keys: Keys) -> Non
 
 async def test_failed_polls_leave_stats_untouched(redis: aredis.Redis, keys: Keys) -> None:
     store = StatsStore(redis, keys)
-    first = await store.record("doctolib:1", False, 1, 0.0, 1000.0, HALF_LIFE)
-    assert await store.record("doctolib:1", None, 0, 9.0, 1060.0, HALF_LIFE) == first
+    first = await record(store, "doctolib:1", False, 1, 0.0, 1000.0)
+    assert await record(store, "doctolib:1", None, 0, 9.0, 1060.0) == first
 
 
 async def test_concurrent_records_lose_no_update(redis: aredis.Redis, keys: Keys) -> None:
     store = StatsStore(redis, keys)
-    await store.record("doctolib:1", False, 1, 0.0, 0.0, HALF_LIFE)
+    await record(store, "doctolib:1", False, 1, 0.0, 0.0)
     results = await asyncio.gather(
-        *(store.record("doctolib:1", True, 1, 0.0, 10.0 * i, HALF_LIFE) for i in range(1, 21))
+        *(record(store, "doctolib:1", True, 1, 0.0, 10.0 * i) for i in range(1, 21))
     )
     # Reports may land out of order (a late one adds no evidence), but every accepted one
     # must be in the final state: WATCH retries instead of overwriting.
