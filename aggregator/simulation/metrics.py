@@ -2,7 +2,8 @@
 
 For each slot: it *appears* at the first successful poll after its release that still
 finds it free; it is *missed* (free but not shown) from its release until then; it is a
-*phantom* (shown but booked) from its booking until the next successful poll. Missed and
+*phantom* (shown but booked) from its booking until the next successful poll (a slot that
+reaches its start unbooked is just hidden, not a phantom). Missed and
 phantom time are weighted by the exact views of the location's area page meanwhile.
 """
 
@@ -137,7 +138,7 @@ def measure(
         polls = result.polls[loc.index]
         views = world.cumulative_views
         area = loc.area
-        for r, b in zip(loc.released, loc.booked, strict=True):
+        for r, b, start in zip(loc.released, loc.booked, loc.start, strict=True):
             if r >= end or b <= 0:
                 continue
             i = bisect.bisect_left(polls, r)
@@ -150,7 +151,7 @@ def measure(
                     discovery.append((shown_at - r, world.view_rate(area, r)))
             hidden_until = min(b if shown_at is None else shown_at, end)
             missed += views(area, hidden_until) - views(area, max(r, 0.0))
-            if shown_at is not None and b < end:
+            if shown_at is not None and b < min(end, start):  # a slot past its start is hidden
                 j = bisect.bisect_left(polls, b, lo=i)
                 gone_at = polls[j] if j < len(polls) else end
                 phantom += views(area, min(gone_at, end)) - views(area, b)
