@@ -86,6 +86,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--days", type=float, default=1.0)
     parser.add_argument("--locations", type=int, default=300, help="per provider")
     parser.add_argument("--planner-interval", type=float, default=30.0)
+    parser.add_argument(
+        "--without-views", action="store_true", help="nobody reports page views to the planner"
+    )
     args = parser.parse_args(argv)
 
     world_config = WorldConfig(seed=args.seed, days=args.days,
@@ -94,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     world = World(world_config)
     scale = args.locations / 300
     providers = default_providers(scale)
-    config = RunConfig(planner_interval=args.planner_interval)
+    config = RunConfig(planner_interval=args.planner_interval, report_views=not args.without_views)
     interval = equal_budget_interval(world, config.adaptive.budget_share)
     print(f"world: seed {args.seed}, {args.days:g} day(s), {len(world.locations)} locations, "
           f"{sum(len(loc.released) for loc in world.locations)} slots; budgets "

@@ -47,6 +47,7 @@ class RunConfig:
     claim_batch: int = 50
     planner_interval: float = 30.0
     views_window: float = 300.0  # s of logs behind each views report
+    report_views: bool = True  # False: nobody fills the views hash
     initial_spread: float = 300.0  # first polls spread over this many s
     adaptive: AdaptiveSettings = field(default_factory=AdaptiveSettings)
 
@@ -292,12 +293,13 @@ class Simulation:
     def _plan(self) -> None:
         now, cfg = self.clock.t, self.config
         self._at(now + cfg.planner_interval, _Ev.PLAN, None)
-        self.views = {
-            area_field(self.world.area_name(a)): self.world.views_per_hour(
-                a, max(0.0, now - cfg.views_window), now
-            )
-            for a in range(self.world.config.areas)
-        }
+        if cfg.report_views:
+            self.views = {
+                area_field(self.world.area_name(a)): self.world.views_per_hour(
+                    a, max(0.0, now - cfg.views_window), now
+                )
+                for a in range(self.world.config.areas)
+            }
         for name, prov in self.providers.items():
             locs = [loc for loc in self.locations if loc.provider == name]
             stats = {loc.id: self.stats[loc.index] for loc in locs}
