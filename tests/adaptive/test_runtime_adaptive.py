@@ -6,11 +6,17 @@ import pytest
 import redis.asyncio as aredis
 
 from aggregator.adaptive.policy import AdaptivePolicy
+from aggregator.adaptive.service import AdaptiveRecorder
+from aggregator.adaptive.settings import AdaptiveSettings
+from aggregator.adaptive.signal import ProviderPlan
 from aggregator.clock import ManualClock
 from aggregator.config import RedisSettings, SandboxSettings, Settings, SiteSettings
+from aggregator.models import Location
+from aggregator.policy import PollObservation
 from aggregator.runtime import Runtime
 from cache.keys import Keys
 from cache.stats import StatsStore
+from cache.store import WriteOutcome
 
 
 def settings(redis_url: str, keys: Keys, tmp_path: Path) -> Settings:
@@ -61,3 +67,25 @@ async def test_only_one_planner_in_the_fleet(
         await first.planner.release()
         assert await second.planner.tick()
         await second.planner.release()
+
+
+async def test_recorder_hands_the_policy_stats_views_and_plan(
+    redis: aredis.Redis, keys: Keys, clock: ManualClock
+) -> None:
+    store = StatsStore(redis, keys)
+    plan = ProviderPlan("doctolib", 3.0, 30.0, 1800.0, 0.001, clock.now().timestamp())
+    await store.save_plan(plan, {})
+    await store.set_views({"area:75": 900.0, "doctolib:2": 5.0})
+    recorder = AdaptiveRecorder(store, AdaptiveSettings())
+    loc = Location(id="doctolib:1", platform="doctolib", upstream_id="1", name="A", area="75")
+    seen = []
+    for outcome in (WriteOutcome.CHANGED, WriteOutcome.CHANGED, WriteOutcome.FAILED):
+        obs = PollObservation(loc.id, "doctolib", outcome, None, clock.now())
+        seen.append(await recorder.enrich(obs, loc, requests=3))
+        clock.advance(60.0)
+    first, second, failed = seen
+    assert first.plan == plan and first.signal is not None
+    assert first.signal.views == 900.0
+    assert first.signal.stats.cost == 3.0
+    assert second.signal is not None and second.signal.stats.change.changes == 1.0
+    assert failed.signal is not None and failed.signal.stats == second.signal.stats
