@@ -13,7 +13,7 @@ import contextlib
 import logging
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -111,18 +111,22 @@ async def cmd_serve(settings: Settings) -> int:
 
 
 class Daemon:
-    """The in-process ticks: poll due work, publish when dirty, rediscover locations."""
+    """The in-process ticks: claim due work, publish when dirty, plan, rediscover.
+
+    Polls run in the background (``Coordinator.dispatch``), so a tick never waits on an
+    upstream platform; publishing and planning are fleet singletons behind Redis locks.
+    """
 
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
         self.publish_lock = SingletonLock(rt.redis, "publish", ttl_ms=60_000, keys=rt.store.keys)
+        self.discover_lock = SingletonLock(rt.redis, "discover", ttl_ms=600_000,
+                                           keys=rt.store.keys)
         self.published_once = False
 
     async def poll_tick(self) -> None:
-        batch = self.rt.settings.worker.claim_batch
-        await asyncio.gather(
-            *(self.rt.coordinator.run_due(platform, batch) for platform in self.rt.adapters)
-        )
+        for platform in self.rt.adapters:
+            await self.rt.coordinator.dispatch(platform, self.rt.claim_limit(platform))
 
     async def publish_tick(self) -> None:
         if not await self.publish_lock.acquire_or_renew():
@@ -141,66 +145,53 @@ class Daemon:
             await self.rt.planner.tick()
 
     async def discover_tick(self) -> None:
+        if not await self.discover_lock.acquire_or_renew():
+            return
         counts = await self.rt.coordinator.discover()
         log.info("discovered %s", counts)
 
+    async def stop(self) -> None:
+        await self.rt.coordinator.drain(grace=5.0)
+        await self.publish_lock.release()
+        await self.discover_lock.release()
+        if self.rt.planner is not None:
+            await self.rt.planner.release()
 
-async def cmd_run(settings: Settings, serve: bool = True) -> int:
+
+def _every(scheduler: AsyncIOScheduler, job: Callable[[], Awaitable[None]], seconds: float,
+           name: str) -> None:
+    scheduler.add_job(job, "interval", seconds=seconds, max_instances=1, coalesce=True, id=name)
+
+
+async def cmd_run(settings: Settings, serve: bool = True, publish: bool = True) -> int:
+    """The daemon. ``publish=False`` is a worker: polling only, for a fleet of pollers."""
     async with Runtime(settings) as rt:
         daemon = Daemon(rt)
         await daemon.discover_tick()
         await daemon.plan_tick()
-        await daemon.publish_tick()
+        if publish:
+            await daemon.publish_tick()
         runner = None
         if serve:
             runner, port = await start_server(
                 settings.site.output_dir, settings.site.host, settings.site.port
             )
-            print(
-                f"slotradar is up: http://{settings.site.host}:{port}/  (Ctrl-C stops)", flush=True
-            )
+            print(f"slotradar is up: http://{settings.site.host}:{port}/  (Ctrl-C stops)",
+                  flush=True)
+        elif not publish:
+            print("slotradar worker is polling (Ctrl-C stops)", flush=True)
         scheduler = AsyncIOScheduler()
-        worker = settings.worker
-        scheduler.add_job(
-            daemon.poll_tick,
-            "interval",
-            seconds=worker.tick,
-            max_instances=1,
-            coalesce=True,
-            id="poll",
-        )
-        scheduler.add_job(
-            daemon.publish_tick,
-            "interval",
-            seconds=settings.site.publish_interval,
-            max_instances=1,
-            coalesce=True,
-            id="publish",
-        )
-        scheduler.add_job(
-            daemon.plan_tick,
-            "interval",
-            seconds=settings.adaptive.planner_interval,
-            max_instances=1,
-            coalesce=True,
-            id="plan",
-        )
-        scheduler.add_job(
-            daemon.discover_tick,
-            "interval",
-            seconds=worker.discover_interval,
-            max_instances=1,
-            coalesce=True,
-            id="discover",
-        )
+        _every(scheduler, daemon.poll_tick, settings.worker.tick, "poll")
+        _every(scheduler, daemon.plan_tick, settings.adaptive.planner_interval, "plan")
+        _every(scheduler, daemon.discover_tick, settings.worker.discover_interval, "discover")
+        if publish:
+            _every(scheduler, daemon.publish_tick, settings.site.publish_interval, "publish")
         scheduler.start()
         try:
             await _wait_for_stop()
         finally:
             scheduler.shutdown(wait=False)
-            await daemon.publish_lock.release()
-            if rt.planner is not None:
-                await rt.planner.release()
+            await daemon.stop()
             if runner is not None:
                 await runner.cleanup()
         print("slotradar stopped", flush=True)
@@ -238,6 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="poll, publish and serve until Ctrl-C")
     run.add_argument("--no-serve", action="store_true", help="do not start the web server")
+    sub.add_parser("worker", help="poll only (no publish, no server): add pollers to a fleet")
     refresh = sub.add_parser("refresh", help="poll every location once, publish, exit")
     refresh.add_argument("--once", action="store_true", required=True)
     sub.add_parser("publish", help="render the site from Redis and publish it")
@@ -261,6 +253,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings.site.output_dir = Path(settings.site.output_dir)
     if args.command == "run":
         return asyncio.run(cmd_run(settings, serve=not args.no_serve))
+    if args.command == "worker":
+        return asyncio.run(cmd_run(settings, serve=False, publish=False))
     if args.command == "refresh":
         return asyncio.run(cmd_refresh_once(settings))
     if args.command == "publish":

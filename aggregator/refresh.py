@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -17,6 +18,7 @@ from cache.due_queue import DueQueue
 from cache.store import Store, WriteOutcome, WriteReport
 from scrapers.base import Adapter
 from scrapers.errors import AdapterError, FetchError, FetchErrorKind
+from scrapers.gate import Gate
 
 log = logging.getLogger("slotradar.refresh")
 
@@ -68,6 +70,7 @@ class Coordinator:
         *,
         lease_seconds: float = 120.0,
         recorder: PollRecorder | None = None,
+        gate: Gate | None = None,
     ) -> None:
         self.store = store
         self.queue = queue
@@ -79,6 +82,10 @@ class Coordinator:
         self.recorder = recorder
         self._requests: dict[str, int] = {}  # location id -> requests of its latest poll
         self.discovery_errors: dict[str, str] = {}
+        self.gate = gate
+        self._retry_after: dict[str, float] = {}
+        self._cost: dict[str, float] = {}  # platform -> mean upstream requests per poll
+        self._tasks: dict[str, set[asyncio.Task[None]]] = {}
 
     async def discover(self) -> dict[str, int]:
         """Ask every adapter for its listing and queue new locations for a poll now."""
@@ -111,12 +118,11 @@ class Coordinator:
             report.last_error = str(exc)[:300]
             result = error_result(exc)
             if isinstance(exc, FetchError) and exc.kind is FetchErrorKind.PAUSED:
-                report.polled += 1
-                report.failed += 1
-                return WriteReport(WriteOutcome.FAILED)
+                # the provider is paused, not this location: write nothing, come back later
+                self._retry_after[location.id] = exc.retry_after or 0.0
+                return WriteReport(WriteOutcome.SKIPPED)
         written = await self.store.write(location, result, now)
-        if self.recorder is not None:
-            self._requests[location.id] = result.requests
+        self._requests[location.id] = result.requests
         report.polled += 1
         report.requests += result.requests
         if written.outcome is WriteOutcome.FAILED:
@@ -132,6 +138,13 @@ class Coordinator:
     ) -> None:
         written = await self.poll_one(adapter, location, report)
         now = self.clock.now()
+        if written.outcome is WriteOutcome.SKIPPED:
+            wait = self._retry_after.pop(location.id, 0.0)
+            await self.queue.complete(location.platform, location.id, self.token,
+                                      now.timestamp() + wait + random.uniform(0, 5))
+            return
+        self._cost[location.platform] = 0.8 * self._cost.get(location.platform, 1.0) + 0.2 * max(
+            1, self._requests.get(location.id, 1))
         avail = (await self.store.get_availabilities([location.id])).get(location.id)
         observation = PollObservation(location.id, location.platform, written.outcome, avail, now)
         requests = self._requests.pop(location.id, 0)
@@ -141,6 +154,60 @@ class Coordinator:
         await self.queue.complete(
             location.platform, location.id, self.token, now.timestamp() + interval
         )
+
+    def in_flight(self, platform: str) -> int:
+        return len(self._tasks.get(platform, ()))
+
+    def cost(self, platform: str) -> float:
+        """Mean upstream requests one poll of this platform costs (moving average)."""
+        return self._cost.get(platform, 1.0)
+
+    async def dispatch(self, platform: str, limit: int) -> int:
+        """Claim up to ``limit`` due locations and poll them in the background.
+
+        Returns at once so a tick never waits for upstream; nothing is claimed while the
+        provider is paused, so its locations stay due instead of burning leases.
+        """
+        adapter = self.adapters.get(platform)
+        if adapter is None or limit <= 0:
+            return 0
+        if self.gate is not None and await self.gate.available_in(platform) > 0:
+            return 0
+        ids = await self.queue.claim(
+            platform, self.clock.now().timestamp(), limit, self.lease_seconds, self.token
+        )
+        if not ids:
+            return 0
+        locations = await self.store.get_locations(ids)
+        tasks = self._tasks.setdefault(platform, set())
+        report = ProviderReport(platform)
+        for lid in ids:
+            if lid not in locations:
+                await self.queue.remove(platform, [lid])  # deleted location: stop polling it
+                continue
+            task = asyncio.create_task(self._poll_and_reschedule(adapter, locations[lid], report))
+            tasks.add(task)
+            task.add_done_callback(self._finished(tasks))
+        return len(ids)
+
+    @staticmethod
+    def _finished(tasks: set[asyncio.Task[None]]) -> Callable[[asyncio.Task[None]], None]:
+        def done(task: asyncio.Task[None]) -> None:
+            tasks.discard(task)
+            if not task.cancelled() and task.exception() is not None:
+                log.error("poll task failed", exc_info=task.exception())
+
+        return done
+
+    async def drain(self, grace: float) -> None:
+        """Let polls in flight finish (their leases would otherwise wait to expire)."""
+        pending = [t for tasks in self._tasks.values() for t in tasks]
+        if not pending:
+            return
+        _, still = await asyncio.wait(pending, timeout=grace)
+        for task in still:
+            task.cancel()
+        await asyncio.gather(*still, return_exceptions=True)
 
     async def run_due(self, platform: str, limit: int) -> ProviderReport:
         """Claim up to ``limit`` due locations of one platform and poll them."""
@@ -174,11 +241,15 @@ class Coordinator:
         todo = [loc for loc in locations.values() if loc.platform in self.adapters]
         done = 0
 
+        # The gates bound upstream concurrency; this only bounds tasks alive at once.
+        in_flight = asyncio.Semaphore(MAX_TASKS_IN_FLIGHT)
+
         async def one(location: Location) -> None:
             nonlocal done
-            await self.poll_one(
-                self.adapters[location.platform], location, reports[location.platform]
-            )
+            async with in_flight:
+                await self.poll_one(
+                    self.adapters[location.platform], location, reports[location.platform]
+                )
             done += 1
             if progress:
                 progress(done, len(todo))

@@ -4,6 +4,7 @@ real provider is configured, the HTTP session, gates, adapters, coordinator, pub
 from __future__ import annotations
 
 import logging
+import math
 import os
 from pathlib import Path
 from types import TracebackType
@@ -20,11 +21,12 @@ from aggregator.refresh import Coordinator
 from cache.connection import RedisHandle, connect, open_redis
 from cache.due_queue import DueQueue
 from cache.keys import Keys
+from cache.protection.redis_gate import RedisGate
 from cache.stats import StatsStore
 from cache.store import Store
 from scrapers.base import Adapter, ProviderSettings
 from scrapers.client import ClientPolicy, PoliteClient
-from scrapers.gate import Gate, LocalGate
+from scrapers.gate import Gate
 from scrapers.registry import load_adapter
 from scrapers.sandbox.server import SandboxServer
 from scrapers.sandbox.world import World
@@ -74,10 +76,8 @@ class Runtime:
             connector=aiohttp.TCPConnector(limit=256, limit_per_host=64, ttl_dns_cache=300)
         )
         if self.gate is None:
-            self.gate = LocalGate(
-                {p.platform: p.rate for p in self.providers},
-                {p.platform: p.concurrency for p in self.providers},
-            )
+            # fleet-wide budgets: every process sharing this Redis shares them
+            self.gate = RedisGate(self.redis, {p.platform: p for p in self.providers}, keys)
         for provider in self.providers:
             client = PoliteClient(
                 self.session,
@@ -102,6 +102,7 @@ class Runtime:
             self.clock,
             lease_seconds=self.settings.worker.lease,
             recorder=recorder,
+            gate=self.gate,
         )
         self.publisher = Publisher(self.store, self.settings.site, self.clock)
         return self
@@ -141,6 +142,15 @@ class Runtime:
             )
             for p in sb.platforms
         ]
+
+    def claim_limit(self, platform: str) -> int:
+        """How many due locations one tick may claim for a provider: no more than its
+        request budget can poll before the next tick, nor than its concurrency can hold."""
+        provider = next(p for p in self.providers if p.platform == platform)
+        tick = self.settings.worker.tick
+        by_budget = math.ceil(provider.rate * tick * 1.5 / self.coordinator.cost(platform)) + 1
+        room = provider.concurrency * 4 - self.coordinator.in_flight(platform)
+        return max(0, min(self.settings.worker.claim_batch, by_budget, room))
 
     async def __aexit__(
         self,

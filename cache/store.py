@@ -28,6 +28,7 @@ class WriteOutcome(StrEnum):
     UNCHANGED = "unchanged"
     RECOVERED = "recovered"
     CHANGED = "changed"
+    SKIPPED = "skipped"  # nothing written: the provider was paused before we asked
 
 
 @dataclass(frozen=True)

@@ -149,7 +149,8 @@ class PoliteClient:
                     FetchErrorKind.CONNECTION,
                     f"{self.platform}: connection failed on {path}: {type(exc).__name__}",
                 ) from exc
-        await self.gate.report(self.platform, Outcome.OK)
+            # reported inside the slot: a gate ties the outcome to the lease it granted
+            await self.gate.report(self.platform, Outcome.OK)
         return body
 
     async def _read_capped(self, resp: aiohttp.ClientResponse, path: str) -> bytes:

@@ -42,6 +42,10 @@ class Gate(Protocol):
         self, platform: str, outcome: Outcome, retry_after: float | None = None
     ) -> None: ...
 
+    async def available_in(self, platform: str) -> float:
+        """Seconds until the provider takes requests again (0: now)."""
+        ...
+
 
 class LocalGate:
     """In-process protection: a concurrency cap and a minimum spacing between requests."""
@@ -83,3 +87,6 @@ class LocalGate:
     ) -> None:
         if retry_after:
             self._paused_until[platform] = time.monotonic() + min(retry_after, 600.0)
+
+    async def available_in(self, platform: str) -> float:
+        return max(0.0, self._paused_until.get(platform, 0.0) - time.monotonic())

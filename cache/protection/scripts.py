@@ -1,0 +1,107 @@
+"""Lua versions of ``cache.protection.models``, one atomic step per request.
+
+Time is the server's ``TIME`` unless the caller passes ``now`` (tests, simulations), so
+machines with drifting clocks still share one budget. Redis 6.2 commands only; scripts
+are replicated by effects (the default since Redis 5), so calling TIME before writing is safe.
+"""
+
+from __future__ import annotations
+
+_NOW = """
+local now
+if ARGV[1] == '' then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+else
+  now = tonumber(ARGV[1])
+end
+"""
+
+# KEYS: pause, breaker, gcra, sem, aimd
+# ARGV: now|'', interval, burst, token, lease, default_limit, reset_timeout, probe_ttl
+# Returns {wait_seconds, reason}; wait 0 means admitted (reason ok or probe).
+ACQUIRE = _NOW + """
+local pttl = redis.call('PTTL', KEYS[1])
+if pttl > 0 then return {tostring(pttl / 1000), 'paused'} end
+local probe = false
+local opened = tonumber(redis.call('HGET', KEYS[2], 'opened_at') or '')
+if opened then
+  local reset = tonumber(ARGV[7])
+  if now - opened < reset then return {tostring(opened + reset - now), 'open'} end
+  local probe_until = tonumber(redis.call('HGET', KEYS[2], 'probe_until') or '0')
+  if probe_until > now then return {tostring(math.min(probe_until - now, 0.25)), 'probing'} end
+  probe = true
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now)
+local limit = math.floor(tonumber(redis.call('HGET', KEYS[5], 'limit') or ARGV[6]))
+if limit < 1 then limit = 1 end
+if probe then limit = 1 end
+if redis.call('ZCARD', KEYS[4]) >= limit then return {'0.02', 'concurrency'} end
+local interval = tonumber(ARGV[2])
+local tat = tonumber(redis.call('GET', KEYS[3]) or '0')
+if tat < now then tat = now end
+local allowed_at = tat - (tonumber(ARGV[3]) - 1) * interval
+if now < allowed_at then return {tostring(allowed_at - now), 'rate'} end
+local new_tat = tat + interval
+redis.call('SET', KEYS[3], string.format('%.6f', new_tat),
+           'PX', math.ceil((new_tat - now) * 1000) + 60000)
+redis.call('ZADD', KEYS[4], now + tonumber(ARGV[5]), ARGV[4])
+if probe then
+  redis.call('HSET', KEYS[2], 'probe_until', string.format('%.6f', now + tonumber(ARGV[8])))
+  return {'0', 'probe'}
+end
+return {'0', 'ok'}
+"""
+
+# KEYS: sem, aimd, breaker, pause
+# ARGV: now|'', token, outcome (ok|congestion|neutral), pause seconds|'', lease,
+#       aimd min, max, increase, decrease, cooldown, default_limit,
+#       breaker threshold, reset_timeout
+# Returns {limit, breaker state}.
+REPORT = _NOW + """
+local score = redis.call('ZSCORE', KEYS[1], ARGV[2])
+local started = now
+if score then started = tonumber(score) - tonumber(ARGV[5]) end
+redis.call('ZREM', KEYS[1], ARGV[2])
+local limit = tonumber(redis.call('HGET', KEYS[2], 'limit') or ARGV[11])
+local outcome = ARGV[3]
+if outcome == 'ok' then
+  limit = math.min(tonumber(ARGV[7]), limit + tonumber(ARGV[8]) / math.max(limit, 1))
+  redis.call('HSET', KEYS[2], 'limit', string.format('%.4f', limit))
+  local paused_at = tonumber(redis.call('HGET', KEYS[3], 'paused_at') or '-1')
+  -- a success of a request sent before the last pause says nothing about upstream now
+  if started >= paused_at then
+    redis.call('HSET', KEYS[3], 'failures', 0)
+    redis.call('HDEL', KEYS[3], 'opened_at', 'probe_until')
+  end
+elseif outcome == 'congestion' then
+  local last_cut = tonumber(redis.call('HGET', KEYS[2], 'last_cut') or '-1e18')
+  if now - last_cut >= tonumber(ARGV[10]) then
+    limit = math.max(tonumber(ARGV[6]), limit * tonumber(ARGV[9]))
+    redis.call('HSET', KEYS[2], 'limit', string.format('%.4f', limit),
+               'last_cut', string.format('%.6f', now))
+  end
+  local failures = redis.call('HINCRBY', KEYS[3], 'failures', 1)
+  local probing = redis.call('HGET', KEYS[3], 'probe_until')
+  if probing or failures >= tonumber(ARGV[12]) then
+    redis.call('HSET', KEYS[3], 'opened_at', string.format('%.6f', now),
+               'paused_at', string.format('%.6f', now))
+    redis.call('HDEL', KEYS[3], 'probe_until')
+  end
+  if ARGV[4] ~= '' then
+    local pause = tonumber(ARGV[4])
+    if redis.call('PTTL', KEYS[4]) < pause * 1000 then
+      redis.call('SET', KEYS[4], string.format('%.6f', now + pause),
+                 'PX', math.ceil(pause * 1000))
+    end
+    -- when the pause ends, one probe goes first: half-open exactly at the pause's end
+    redis.call('HSET', KEYS[3], 'opened_at',
+               string.format('%.6f', now + pause - tonumber(ARGV[13])),
+               'paused_at', string.format('%.6f', now))
+    redis.call('HDEL', KEYS[3], 'probe_until')
+  end
+end
+local state = 'closed'
+if redis.call('HEXISTS', KEYS[3], 'opened_at') == 1 then state = 'open' end
+return {string.format('%.4f', limit), state}
+"""
