@@ -7,7 +7,6 @@ at and are swept on the next publish.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import secrets
@@ -18,12 +17,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from aggregator.areas import AREA_NAMES
 from aggregator.clock import Clock
 from aggregator.config import SiteSettings
 from aggregator.models import Availability, Location
-from aggregator.render import STATIC_DIR, make_environment, render
-from aggregator.views import AreaView, build_areas
+from aggregator.pages import SiteFiles, SiteRenderer
 from cache.store import Store
 
 log = logging.getLogger("slotradar.publish")
@@ -86,57 +83,11 @@ def _write(path: Path, content: str | bytes) -> None:
         handle.write(data)
 
 
-class SiteBuilder:
-    """Turns the stored state into files in a directory; knows nothing of releases."""
-
-    def __init__(self, settings: SiteSettings) -> None:
-        self.settings = settings
-        self.env = make_environment()
-
-    def build(
-        self,
-        target: Path,
-        locations: Mapping[str, Location],
-        availabilities: Mapping[str, Availability],
-        now: datetime,
-    ) -> int:
-        areas = build_areas(
-            locations,
-            availabilities,
-            now,
-            AREA_NAMES,
-            self.settings.stale_after,
-            self.settings.hide_after,
-        )
-        common = {"title": self.settings.title, "generated_at": now}
-        pages = 0
-        _write(target / "index.html", render(self.env, "index.html", areas=areas, **common))
-        pages += 1
-        for area in areas:
-            _write(
-                target / "area" / f"{area.code}.html",
-                render(self.env, "area.html", area=area, **common),
-            )
-            pages += 1
-        _write(target / "status.json", json.dumps(self._status(areas, now)))
-        if STATIC_DIR.is_dir():
-            shutil.copytree(STATIC_DIR, target / "static", dirs_exist_ok=True)
-        return pages
-
-    @staticmethod
-    def _status(areas: list[AreaView], now: datetime) -> dict[str, object]:
-        return {
-            "generated_at": now.isoformat(),
-            "locations": {
-                v.location.id: {
-                    "checked_at": v.availability.checked_at.isoformat(),
-                    "status": v.availability.status.value,
-                }
-                for area in areas
-                for v in area.locations
-                if v.availability is not None
-            },
-        }
+def write_release(target: Path, files: SiteFiles) -> int:
+    """Write every file of a release; returns the number of HTML pages."""
+    for rel, data in files.items():
+        _write(target / rel, data)
+    return sum(1 for rel in files if rel.endswith(".html"))
 
 
 class Publisher:
@@ -145,13 +96,13 @@ class Publisher:
         store: Store,
         settings: SiteSettings,
         clock: Clock,
-        builder: SiteBuilder | None = None,
+        renderer: SiteRenderer | None = None,
         before_swap: Callable[[Path], None] | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
         self.clock = clock
-        self.builder = builder or SiteBuilder(settings)
+        self.renderer = renderer or SiteRenderer(settings)
         self.before_swap = before_swap  # test hook: simulate a crash mid-publish
 
     @property
@@ -193,7 +144,8 @@ class Publisher:
         target = releases / release_id(now)
         target.mkdir()  # never reuse a directory: it could be the live release
         try:
-            pages = self.builder.build(target, locations, availabilities, now)
+            files = self.renderer.render(locations, availabilities, now)
+            pages = write_release(target, files)
             if self.before_swap is not None:
                 self.before_swap(target)
             (target / COMPLETE_MARKER).write_text(now.isoformat())

@@ -10,6 +10,7 @@ import random
 from dataclasses import dataclass
 
 MAX_PAUSE = 900.0
+EPSILON = 1e-9
 
 
 @dataclass
@@ -29,7 +30,7 @@ class GcraLimiter:
         interval = 1.0 / self.rate
         tat = max(self.tat, now)
         allowed_at = tat - (self.burst - 1) * interval
-        if now < allowed_at:
+        if allowed_at - now > EPSILON:  # float sums must not eat the last burst token
             return allowed_at - now
         self.tat = tat + interval
         return 0.0

@@ -96,7 +96,8 @@ class RedisGate:
     def _k(self, platform: str, what: str) -> str:
         return self.keys.provider(platform, what)
 
-    async def _try(self, platform: str, token: str) -> tuple[float, str]:
+    async def try_acquire(self, platform: str, token: str) -> tuple[float, str]:
+        """One admission attempt: (0, "ok"|"probe") when admitted, else (wait, reason)."""
         s = self._settings(platform)
         wait, reason = await self._acquire(
             keys=[self._k(platform, w) for w in ("pause", "breaker", "gcra", "sem", "aimd")],
@@ -111,7 +112,7 @@ class RedisGate:
         backoff = 0.01
         waited = 0.0
         while True:
-            wait, reason = await self._try(platform, token)
+            wait, reason = await self.try_acquire(platform, token)
             if wait <= 0:
                 return token
             if reason in {"paused", "open"} and wait > self.tuning.max_wait - waited:
@@ -163,12 +164,12 @@ class RedisGate:
     async def available_in(self, platform: str) -> float:
         """Seconds until the provider takes requests again (pause or open breaker)."""
         pipe = self.redis.pipeline(transaction=False)
-        pipe.pttl(self._k(platform, "pause"))
+        pipe.get(self._k(platform, "pause"))
         pipe.hget(self._k(platform, "breaker"), "opened_at")
         pipe.time()
-        pttl, opened, (sec, usec) = await pipe.execute()
+        paused_until, opened, (sec, usec) = await pipe.execute()
         now = self.clock.now().timestamp() if self.clock else float(sec) + float(usec) / 1e6
-        wait = max(0.0, float(pttl) / 1000.0)
+        wait = max(0.0, float(paused_until or 0) - now)
         if opened:
             wait = max(wait, float(opened) + self.tuning.breaker_reset - now)
         return wait

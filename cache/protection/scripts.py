@@ -21,8 +21,8 @@ end
 # ARGV: now|'', interval, burst, token, lease, default_limit, reset_timeout, probe_ttl
 # Returns {wait_seconds, reason}; wait 0 means admitted (reason ok or probe).
 ACQUIRE = _NOW + """
-local pttl = redis.call('PTTL', KEYS[1])
-if pttl > 0 then return {tostring(pttl / 1000), 'paused'} end
+local paused_until = tonumber(redis.call('GET', KEYS[1]) or '0')
+if paused_until > now then return {tostring(paused_until - now), 'paused'} end
 local probe = false
 local opened = tonumber(redis.call('HGET', KEYS[2], 'opened_at') or '')
 if opened then
@@ -41,7 +41,7 @@ local interval = tonumber(ARGV[2])
 local tat = tonumber(redis.call('GET', KEYS[3]) or '0')
 if tat < now then tat = now end
 local allowed_at = tat - (tonumber(ARGV[3]) - 1) * interval
-if now < allowed_at then return {tostring(allowed_at - now), 'rate'} end
+if allowed_at - now > 1e-9 then return {tostring(allowed_at - now), 'rate'} end
 local new_tat = tat + interval
 redis.call('SET', KEYS[3], string.format('%.6f', new_tat),
            'PX', math.ceil((new_tat - now) * 1000) + 60000)
@@ -90,7 +90,7 @@ elseif outcome == 'congestion' then
   end
   if ARGV[4] ~= '' then
     local pause = tonumber(ARGV[4])
-    if redis.call('PTTL', KEYS[4]) < pause * 1000 then
+    if tonumber(redis.call('GET', KEYS[4]) or '0') < now + pause then
       redis.call('SET', KEYS[4], string.format('%.6f', now + pause),
                  'PX', math.ceil(pause * 1000))
     end
