@@ -10,7 +10,7 @@ import random
 from dataclasses import dataclass
 
 MAX_PAUSE = 900.0
-EPSILON = 1e-9
+EPSILON = 1e-6  # Redis stores times to the microsecond
 
 
 @dataclass

@@ -41,7 +41,7 @@ local interval = tonumber(ARGV[2])
 local tat = tonumber(redis.call('GET', KEYS[3]) or '0')
 if tat < now then tat = now end
 local allowed_at = tat - (tonumber(ARGV[3]) - 1) * interval
-if allowed_at - now > 1e-9 then return {tostring(allowed_at - now), 'rate'} end
+if allowed_at - now > 1e-6 then return {tostring(allowed_at - now), 'rate'} end
 local new_tat = tat + interval
 redis.call('SET', KEYS[3], string.format('%.6f', new_tat),
            'PX', math.ceil((new_tat - now) * 1000) + 60000)

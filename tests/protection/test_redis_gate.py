@@ -43,7 +43,8 @@ def gate_for(redis: aredis.Redis, keys: Keys, clock: ManualClock | None,
 @settings(max_examples=25, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rate=st.floats(min_value=1, max_value=50), burst=st.integers(min_value=1, max_value=10),
-       gaps=st.lists(st.floats(min_value=0, max_value=0.5), min_size=5, max_size=60))
+       gaps=st.lists(st.integers(min_value=0, max_value=500).map(lambda ms: ms / 1000),
+                     min_size=5, max_size=60))
 async def test_redis_budget_matches_pure_model(redis: aredis.Redis, rate: float, burst: int,
                                                gaps: list[float]) -> None:
     keys = Keys(prefix=f"{'test'}:{random.getrandbits(48):x}:")
