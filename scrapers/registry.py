@@ -1,16 +1,16 @@
 """Find adapters: the ``slotradar.adapters`` entry-point group, like Datasette plugins.
 
-Built-in adapters are also listed here so a source checkout works before installation.
+Built-in adapters are also listed here so a source checkout works before installation, and
+``$SLOTRADAR_EXTRA_ADAPTERS`` adds more without reinstalling (see ``scrapers.plugins``).
 """
 
 from __future__ import annotations
 
-import importlib
-from importlib.metadata import entry_points
-
 from scrapers.base import Adapter
+from scrapers.plugins import PluginError, PluginTarget, find_targets, import_target
 
 ENTRY_POINT_GROUP = "slotradar.adapters"
+ENV_VAR = "SLOTRADAR_EXTRA_ADAPTERS"
 
 BUILTIN: dict[str, str] = {
     "doctolib": "scrapers.doctolib:DoctolibAdapter",
@@ -18,24 +18,25 @@ BUILTIN: dict[str, str] = {
 
 
 def _load(target: str) -> type[Adapter]:
-    module_name, _, attr = target.partition(":")
-    obj = getattr(importlib.import_module(module_name), attr)
+    obj = import_target(target)
     if not (isinstance(obj, type) and issubclass(obj, Adapter)):
-        raise TypeError(f"{target} is not an Adapter subclass")
+        raise PluginError(f"{target} is not an Adapter subclass")
     return obj
+
+
+def targets() -> dict[str, PluginTarget]:
+    """platform -> where its adapter comes from (built-in < entry point < env)."""
+    return find_targets(BUILTIN, ENTRY_POINT_GROUP, ENV_VAR)
 
 
 def available() -> dict[str, str]:
     """platform -> import target, entry points overriding built-ins."""
-    found = dict(BUILTIN)
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        found[ep.name] = ep.value
-    return found
+    return {name: t.target for name, t in targets().items()}
 
 
 def load_adapter(platform: str) -> type[Adapter]:
-    targets = available()
-    if platform not in targets:
-        known = ", ".join(sorted(targets)) or "none"
+    found = available()
+    if platform not in found:
+        known = ", ".join(sorted(found)) or "none"
         raise KeyError(f"no adapter for platform {platform!r} (known: {known})")
-    return _load(targets[platform])
+    return _load(found[platform])

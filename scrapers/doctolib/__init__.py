@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
-from aggregator.models import Location, PollResult, Slot, Status
+from aggregator.models import Location, PollResult
 from scrapers.base import Adapter
 from scrapers.doctolib.parse import (
+    PAGE_DAYS,
     PLATFORM,
+    AvailabilityPage,
     AvailabilityQuery,
+    first_start,
+    next_start,
     parse_availabilities,
     parse_booking,
     parse_search,
+    poll_result,
 )
 
-PAGE_DAYS = 7
 MAX_LISTING_PAGES = 500
 
 
@@ -23,49 +27,35 @@ class DoctolibAdapter(Adapter):
     display_name = "Doctolib"
 
     async def discover(self) -> list[Location]:
-        found: list[Location] = []
+        found: dict[str, Location] = {}
         for page in range(1, MAX_LISTING_PAGES + 1):
             payload = await self.client.get_json("search.json", {"page": page})
             batch = parse_search(payload, self.client.base_url)
-            found.extend(batch)
             if not batch:
                 break
-        return found
+            found.update((loc.id, loc) for loc in batch)
+        return list(found.values())
 
     async def poll(self, location: Location, now: datetime) -> PollResult:
         slug = location.extra.get("slug", location.upstream_id)
-        booking = await self.client.get_json(f"booking/{slug}.json")
-        queries = parse_booking(booking)
-        if not queries:
-            return PollResult(
-                status=Status.NO_SLOTS,
-                valid_at=now,
-                message="no bookable motive online",
-                requests=1,
-            )
-        slots: list[Slot] = []
+        booking = parse_booking(await self.client.get_json(f"booking/{slug}.json"))
         requests = 1
-        for query in queries:
-            found, spent = await self._query_slots(query, location, now)
-            slots.extend(found)
-            requests += spent
-        unique = tuple(sorted(set(slots), key=Slot.sort_key))
-        return PollResult(
-            status=Status.OK if unique else Status.NO_SLOTS,
-            slots=unique,
-            valid_at=now,
-            requests=requests,
-        )
+        pages: list[AvailabilityPage] = []
+        if not booking.phone_only:
+            for query in booking.queries:
+                found, spent = await self._query_pages(query, location, now)
+                pages.extend(found)
+                requests += spent
+        return poll_result(booking, pages, now, self.horizon(now), requests)
 
-    async def _query_slots(
+    async def _query_pages(
         self, query: AvailabilityQuery, location: Location, now: datetime
-    ) -> tuple[list[Slot], int]:
+    ) -> tuple[list[AvailabilityPage], int]:
         horizon = self.horizon(now)
-        start: date = now.date()
-        slots: list[Slot] = []
-        requests = 0
+        start: date | None = first_start(now)
         jumped = False
-        while start <= horizon.date():
+        pages: list[AvailabilityPage] = []
+        while start is not None:
             payload = await self.client.get_json(
                 "availabilities.json",
                 {
@@ -76,15 +66,7 @@ class DoctolibAdapter(Adapter):
                     "limit": PAGE_DAYS,
                 },
             )
-            requests += 1
             page = parse_availabilities(payload, query.motive_name, location.booking_url)
-            slots.extend(s for s in page.slots if now <= s.start <= horizon)
-            if not page.slots and page.next_slot is not None and not jumped:
-                # Upstream says where the next slot is: jump once instead of paging blind.
-                jumped = True
-                if page.next_slot > horizon:
-                    break
-                start = max(page.next_slot.date(), start + timedelta(days=1))
-                continue
-            start += timedelta(days=PAGE_DAYS)
-        return slots, requests
+            pages.append(page)
+            start, jumped = next_start(page, start, horizon, jumped)
+        return pages, len(pages)

@@ -1,4 +1,9 @@
-"""Doctolib emulator: search listing, booking/<slug>.json and availabilities.json."""
+"""Doctolib emulator: search listing, booking/<slug>.json and availabilities.json.
+
+Drift (``faults.plan("doctolib").drift``) renames ``visit_motives`` to ``visitMotives`` in
+booking pages and ``doctors`` to ``results`` in the listing, as a breaking API change would:
+the parser must reject it (ParseError), never read it as "no motive, no slot".
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ from scrapers.sandbox.faults import FaultState
 from scrapers.sandbox.world import PARIS, Place, World
 
 PLATFORM = "doctolib"
-PER_PAGE = 20
+PER_PAGE = 5  # small pages, so a ten-place world already pages
 
 
 def _motive_id(place: Place, motive: str) -> int:
@@ -42,7 +47,8 @@ def make_app(world: World, clock: Clock, faults: FaultState) -> web.Application:
             }
             for p in chunk
         ]
-        return web.json_response({"data": {"doctors": doctors, "total": len(places)}})
+        listing = "results" if faults.plan(PLATFORM).drift else "doctors"
+        return web.json_response({"data": {listing: doctors, "total": len(places)}})
 
     async def booking(request: web.Request) -> web.Response:
         slug = request.match_info["slug"]
@@ -67,7 +73,7 @@ def make_app(world: World, clock: Clock, faults: FaultState) -> web.Application:
             {
                 "data": {
                     "profile": {"id": place.upstream_id},
-                    "visit_motives": motives,
+                    ("visitMotives" if faults.plan(PLATFORM).drift else "visit_motives"): motives,
                     "agendas": agendas,
                     "places": [
                         {
@@ -76,6 +82,7 @@ def make_app(world: World, clock: Clock, faults: FaultState) -> web.Application:
                             "address": place.address,
                             "zipcode": place.postcode,
                             "city": place.city,
+                            "phone_number": place.phone,
                         }
                     ],
                 }
@@ -104,12 +111,9 @@ def make_app(world: World, clock: Clock, faults: FaultState) -> web.Application:
         for offset in range(limit):
             day = start_day + timedelta(days=offset)
             day_slots = [s for s in free if s.start.astimezone(PARIS).date() == day]
-            if faults.plan(PLATFORM).drift:
-                rendered: list[object] = [{"begin": s.start.isoformat()} for s in day_slots]
-            else:
-                rendered = [
-                    s.start.astimezone(PARIS).isoformat(timespec="milliseconds") for s in day_slots
-                ]
+            rendered = [
+                s.start.astimezone(PARIS).isoformat(timespec="milliseconds") for s in day_slots
+            ]
             days.append({"date": day.isoformat(), "slots": rendered})
         body: dict[str, object] = {"availabilities": days, "total": len(free)}
         if not free:

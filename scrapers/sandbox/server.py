@@ -2,30 +2,44 @@
 
 ``/_sandbox/faults/<platform>`` (GET/PUT) reads or replaces that platform's fault plan and
 ``/_sandbox/stats`` counts requests, so tests and benchmarks steer faults over real HTTP.
+Emulators are found like adapters: EMULATORS (built-in fallback), then the
+``slotradar.emulators`` entry points, then ``$SLOTRADAR_EXTRA_EMULATORS`` (``scrapers.plugins``).
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from aiohttp import web
 
 from aggregator.clock import Clock, SystemClock
+from scrapers.plugins import PluginError, find_targets, import_target
 from scrapers.sandbox.faults import FaultState, make_plan
 from scrapers.sandbox.world import World
 
 AppFactory = Callable[[World, Clock, FaultState], web.Application]
+ENTRY_POINT_GROUP = "slotradar.emulators"
+ENV_VAR = "SLOTRADAR_EXTRA_EMULATORS"
 
 EMULATORS: dict[str, str] = {
     "doctolib": "scrapers.sandbox.doctolib:make_app",
 }
 
 
+def emulator_targets() -> dict[str, str]:
+    """platform -> ``module:make_app`` (built-in < entry point < env)."""
+    found = find_targets(EMULATORS, ENTRY_POINT_GROUP, ENV_VAR)
+    return {name: t.target for name, t in found.items()}
+
+
 def load_emulator(platform: str) -> AppFactory:
-    module_name, _, attr = EMULATORS[platform].partition(":")
-    factory: AppFactory = getattr(importlib.import_module(module_name), attr)
+    found = emulator_targets()
+    if platform not in found:
+        raise KeyError(f"no emulator for platform {platform!r} (known: {', '.join(sorted(found))})")
+    factory = import_target(found[platform])
+    if not callable(factory):
+        raise PluginError(f"{found[platform]} is not callable")
     return factory
 
 
