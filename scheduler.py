@@ -235,7 +235,26 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("publish", help="render the site from Redis and publish it")
     sub.add_parser("serve", help="serve the published site")
     sub.add_parser("providers", help="list adapters and their status")
+    adapter = sub.add_parser("adapter", help="tools for adapter authors")
+    adapter_sub = adapter.add_subparsers(dest="adapter_command", required=True)
+    new = adapter_sub.add_parser("new", help="scaffold a new platform (adapter, emulator, "
+                                 "fixtures, contract test)")
+    new.add_argument("name", help="platform id, e.g. pharmaplus")
+    new.add_argument("--root", default=".", help="project checkout to write into (default: .)")
     return parser
+
+
+def cmd_adapter_new(name: str, root: str) -> int:
+    """Needs no config: it only writes source files."""
+    from scrapers.scaffold import ScaffoldError, create, instructions
+
+    try:
+        scaffold = create(name, Path(root).resolve())
+    except ScaffoldError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    print(instructions(scaffold, Path(root).resolve()))
+    return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -244,6 +263,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if args.command == "adapter":
+        return cmd_adapter_new(args.name, args.root)
     try:
         path = find_config(args.config)
         settings = load_settings(path)
