@@ -32,6 +32,7 @@ class SiteRenderer:
         locations: Mapping[str, Location],
         availabilities: Mapping[str, Availability],
         now: datetime,
+        places: Mapping[str, str] | None = None,
     ) -> SiteFiles:
         areas = build_areas(
             locations,
@@ -40,6 +41,7 @@ class SiteRenderer:
             AREA_NAMES,
             self.settings.stale_after,
             self.settings.hide_after,
+            places,
         )
         common = {"title": self.settings.title, "generated_at": now}
         files: SiteFiles = {

@@ -116,8 +116,9 @@ class Publisher:
             ids = await self.store.location_ids()
             locations = await self.store.get_locations(ids)
             availabilities = await self.store.get_availabilities(ids)
+            places = await self.store.place_keys(ids)
             now = self.clock.now()
-            report = self._publish_files(locations, availabilities, now, started)
+            report = self._publish_files(locations, availabilities, now, started, places)
         except BaseException:
             await self.store.restore_dirty(dirty)
             raise
@@ -138,13 +139,14 @@ class Publisher:
         availabilities: Mapping[str, Availability],
         now: datetime,
         started: float,
+        places: Mapping[str, str] | None = None,
     ) -> PublishReport:
         releases = self.output_dir / "releases"
         releases.mkdir(parents=True, exist_ok=True)
         target = releases / release_id(now)
         target.mkdir()  # never reuse a directory: it could be the live release
         try:
-            files = self.renderer.render(locations, availabilities, now)
+            files = self.renderer.render(locations, availabilities, now, places)
             pages = write_release(target, files)
             if self.before_swap is not None:
                 self.before_swap(target)

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from aggregator.clock import Clock
+from aggregator.dedupe import group_places
 from aggregator.models import Location, PollResult, Status
 from aggregator.policy import PollObservation, PollRecorder, RefreshPolicy
 from cache.due_queue import DueQueue
@@ -100,7 +101,13 @@ class Coordinator:
                 continue
             self.discovery_errors.pop(platform, None)
             counts[platform] = await self.store.save_locations(found, self.clock.now().timestamp())
+        await self.group_same_places()
         return counts
+
+    async def group_same_places(self) -> None:
+        """After discovery: which stored locations of different platforms are one place."""
+        locations = await self.store.get_locations(await self.store.location_ids())
+        await self.store.save_places(group_places(locations.values()))
 
     async def poll_one(
         self, adapter: Adapter, location: Location, report: ProviderReport

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from aggregator.models import Availability, Location, Slot, Status
@@ -21,10 +21,16 @@ class LocationView:
     stale: bool
     failing: bool
     data_age: float | None  # seconds since upstream data was last confirmed
+    # the same place as listed by other platforms (aggregator.dedupe): one card, more links
+    others: tuple[LocationView, ...] = ()
 
     @property
     def has_slots(self) -> bool:
         return self.slot_count > 0
+
+    @property
+    def place_has_slots(self) -> bool:
+        return self.has_slots or any(o.has_slots for o in self.others)
 
 
 @dataclass
@@ -32,6 +38,11 @@ class AreaView:
     code: str
     name: str
     locations: list[LocationView] = field(default_factory=list)
+    places: list[LocationView] = field(default_factory=list)  # one per place, with others
+
+    @property
+    def places_with_slots(self) -> int:
+        return sum(1 for v in self.places if v.place_has_slots)
 
     @property
     def with_slots(self) -> int:
@@ -86,6 +97,18 @@ def sort_for_visitors(views: Iterable[LocationView]) -> list[LocationView]:
     return sorted(views, key=key)
 
 
+def grouped_by_place(
+    views: Iterable[LocationView], place_of: Mapping[str, str]
+) -> list[LocationView]:
+    """One view per place: the first in visitor order leads, the others ride along."""
+    ordered = sort_for_visitors(views)
+    by_place: dict[str, list[LocationView]] = {}
+    for view in ordered:
+        lid = view.location.id
+        by_place.setdefault(place_of.get(lid, lid), []).append(view)
+    return [replace(lead, others=tuple(rest)) for lead, *rest in by_place.values()]
+
+
 def build_areas(
     locations: Mapping[str, Location],
     availabilities: Mapping[str, Availability],
@@ -93,6 +116,7 @@ def build_areas(
     area_names: Mapping[str, str],
     stale_after: float,
     hide_after: float,
+    place_of: Mapping[str, str] | None = None,
 ) -> list[AreaView]:
     areas: dict[str, AreaView] = {}
     for lid, location in locations.items():
@@ -103,4 +127,5 @@ def build_areas(
         area.locations.append(view)
     for area in areas.values():
         area.locations = sort_for_visitors(area.locations)
+        area.places = grouped_by_place(area.locations, place_of or {})
     return sorted(areas.values(), key=lambda a: a.code)

@@ -87,3 +87,9 @@ class Keys:
     def publish_meta(self) -> str:
         """HASH: last publish time, release id, duration."""
         return f"{self.prefix}publish"
+
+    @property
+    def same_place(self) -> str:
+        """HASH location id -> place key, only for locations merged with another platform's
+        listing of the same physical place (``aggregator.dedupe``); absent: its own id."""
+        return f"{self.prefix}same_place"

@@ -7,10 +7,11 @@ an unchanged poll touches only timestamps, and an error keeps the last good slot
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
 import redis.asyncio as aredis
 
@@ -201,3 +202,23 @@ class Store:
         ids = list(ids)
         if ids:
             await self.redis.sadd(self.keys.dirty, *ids)
+
+    # -- same place across platforms -------------------------------------------------
+    async def save_places(self, place_of: Mapping[str, str]) -> None:
+        """Replace the location -> place mapping in one MULTI; singletons are not stored."""
+        # Any: redis-py's stubs want a Mapping invariant in a wide key type
+        merged: dict[Any, Any] = {lid: key for lid, key in place_of.items() if lid != key}
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.delete(self.keys.same_place)
+        if merged:
+            pipe.hset(self.keys.same_place, mapping=merged)
+        await pipe.execute()
+
+    async def place_keys(self, ids: Sequence[str]) -> dict[str, str]:
+        """Location id -> place key (its own id when it was merged with nothing)."""
+        found: dict[str, str] = {}
+        for start in range(0, len(ids), _BATCH):
+            chunk = list(ids[start : start + _BATCH])
+            keys = await self.redis.hmget(self.keys.same_place, chunk) if chunk else []
+            found.update((lid, str(key or lid)) for lid, key in zip(chunk, keys, strict=True))
+        return found
