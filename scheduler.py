@@ -14,8 +14,9 @@ import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -199,25 +200,37 @@ async def cmd_run(settings: Settings, serve: bool = True, publish: bool = True) 
 
 
 def cmd_providers(settings: Settings) -> int:
-    from scrapers.registry import available, load_adapter
+    """Adapters and their status; with a reachable Redis, the fleet's live protection state."""
+    from aggregator.provider_status import format_rows, list_providers
 
-    configured = {p.platform: p for p in settings.providers}
-    for platform, target in sorted(available().items()):
-        try:
-            adapter = load_adapter(platform)
-            state = (
-                "configured"
-                if platform in configured
-                else (
-                    "sandbox"
-                    if settings.uses_sandbox and platform in settings.sandbox.platforms
-                    else "available"
-                )
-            )
-            print(f"{platform:28} {adapter.display_name:28} {state:11} {target}")
-        except Exception as exc:  # a broken plugin must not hide the others
-            print(f"{platform:28} {'?':28} {'broken':11} {target}: {exc}")
+    rows = list_providers(settings)
+    working = [r.platform for r in rows if r.usage != "broken"]
+    live = asyncio.run(_live_provider_states(settings, working))
+    print(format_rows(rows, live, datetime.now(UTC)))
     return EXIT_OK
+
+
+async def _live_provider_states(settings: Settings, platforms: list[str]) -> dict[str, Any] | None:
+    """None without a Redis server to ask (an embedded one would be empty anyway)."""
+    import redis.asyncio as aredis
+
+    from aggregator.provider_status import live_states, provider_settings
+    from cache.connection import resolve_url
+    from cache.keys import Keys
+
+    url = resolve_url(settings.redis.url or None)
+    if url is None:
+        return None
+    client = aredis.Redis.from_url(url, decode_responses=True, socket_timeout=2,
+                                   socket_connect_timeout=1)
+    try:
+        await client.ping()
+        providers = {p: provider_settings(settings, p) for p in platforms}
+        return dict(await live_states(client, Keys(settings.redis.prefix), providers))
+    except (aredis.RedisError, OSError):
+        return None
+    finally:
+        await client.aclose()
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -222,3 +222,17 @@ class Store:
             keys = await self.redis.hmget(self.keys.same_place, chunk) if chunk else []
             found.update((lid, str(key or lid)) for lid, key in zip(chunk, keys, strict=True))
         return found
+
+    async def last_success(self, platform: str) -> datetime | None:
+        """The latest successful poll of any location of a platform (for operators)."""
+        ids = list(map(str, await self.redis.zrange(self.keys.due(platform), 0, -1)))
+        latest: datetime | None = None
+        for start in range(0, len(ids), _BATCH):
+            pipe = self.redis.pipeline(transaction=False)
+            for lid in ids[start : start + _BATCH]:
+                pipe.hget(self.keys.availability(lid), "last_ok_at")
+            for raw in await pipe.execute():
+                when = _dt(raw)
+                if when is not None and (latest is None or when > latest):
+                    latest = when
+        return latest
