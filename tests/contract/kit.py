@@ -51,7 +51,7 @@ CLOCKS: dict[str, datetime] = {
     "spring-dst": datetime(2026, 3, 26, 22, 43, 37, tzinfo=UTC),  # 29 March in the horizon
     "autumn-dst": datetime(2026, 10, 22, 22, 11, 49, tzinfo=UTC),  # 25 October in the horizon
 }
-SMALL_BODY_LIMIT = 4_096
+SMALL_BODY_LIMIT = 65_536  # far above any normal answer of a ten-place world
 
 
 @dataclass(frozen=True)
