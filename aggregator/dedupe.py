@@ -36,12 +36,13 @@ STREET_WORDS = {
 }
 _NUMBER = re.compile(r"^(\d+)\s*(bis|ter|b|t)?\b")
 _SUFFIX = {"b": "bis", "bis": "bis", "t": "ter", "ter": "ter"}
+_FORWARD = ((0, 1), (1, -1), (1, 0), (1, 1))
 
 
 @dataclass(frozen=True)
 class DedupeRules:
     near_m: float = 120.0  # same building, give or take geocoding error
-    name_overlap: float = 0.5  # Jaccard overlap of distinctive name words
+    name_overlap: float = 0.6  # Jaccard overlap of distinctive name words (one of two: no)
 
 
 def name_tokens(name: str) -> frozenset[str]:
@@ -71,52 +72,99 @@ def distance_m(a: Location, b: Location) -> float | None:
     return 2 * 6_371_000.0 * math.asin(math.sqrt(min(1.0, h)))
 
 
-def _names_agree(a: Location, b: Location, rules: DedupeRules) -> bool:
-    ta, tb = name_tokens(a.name), name_tokens(b.name)
-    if not ta or not tb:  # "Pharmacie" alone says nothing either way
-        return False
-    return len(ta & tb) / len(ta | tb) >= rules.name_overlap
+@dataclass(frozen=True)
+class _Features:
+    """What matching compares, normalized once per location."""
+
+    location: Location
+    names: frozenset[str]
+    address: str
+    phone: str
+
+    @classmethod
+    def of(cls, location: Location) -> _Features:
+        return cls(location, name_tokens(location.name), normalize_address(location.address),
+                   normalize_phone(location.phone))
 
 
-def match_score(a: Location, b: Location, rules: DedupeRules | None = None) -> int:
-    """0: not the same place; higher: more evidence (used to merge best pairs first)."""
-    rules = rules or DedupeRules()
+def _score(fa: _Features, fb: _Features, rules: DedupeRules) -> int:
+    a, b = fa.location, fb.location
     if a.platform == b.platform:
         return 0
     if a.postcode and b.postcode and a.postcode != b.postcode:
         return 0
-    address_a, address_b = normalize_address(a.address), normalize_address(b.address)
-    same_address = bool(address_a) and address_a == address_b
+    same_address = bool(fa.address) and fa.address == fb.address
     distance = distance_m(a, b)
-    near = distance is not None and distance <= rules.near_m
     if distance is not None and distance > 10 * rules.near_m:
-        return 0  # coordinates that far apart overrule a matching name
-    phone_a, phone_b = normalize_phone(a.phone), normalize_phone(b.phone)
-    same_phone = bool(phone_a) and phone_a == phone_b
+        return 0  # coordinates that far apart overrule a matching name or address
+    near = distance is not None and distance <= rules.near_m
     if not (same_address or near):
         return 0
-    names = _names_agree(a, b, rules)
+    # "Pharmacie" alone says nothing either way: names agree only on distinctive words
+    names = bool(fa.names and fb.names) and (
+        len(fa.names & fb.names) / len(fa.names | fb.names) >= rules.name_overlap)
+    same_phone = bool(fa.phone) and fa.phone == fb.phone
     if not (names or same_phone):
         return 0
     return 1 + names + same_phone + same_address + near
+
+
+def match_score(a: Location, b: Location, rules: DedupeRules | None = None) -> int:
+    """0: not the same place; higher: more evidence (used to merge best pairs first)."""
+    return _score(_Features.of(a), _Features.of(b), rules or DedupeRules())
 
 
 def group_places(
     locations: Iterable[Location], rules: DedupeRules | None = None
 ) -> dict[str, str]:
     """Location id -> place key (the smallest location id of its group)."""
+    rules = rules or DedupeRules()
     listed = sorted({loc.id: loc for loc in locations}.values(), key=lambda loc: loc.id)
-    buckets: dict[str, list[Location]] = defaultdict(list)
-    for loc in listed:
-        buckets[loc.postcode or f"area:{loc.area}"].append(loc)
+    features = {loc.id: _Features.of(loc) for loc in listed}
     pairs: list[tuple[int, str, str]] = []
-    for bucket in buckets.values():
-        for i, a in enumerate(bucket):
-            for b in bucket[i + 1 :]:
-                score = match_score(a, b, rules)
-                if score:
-                    pairs.append((score, a.id, b.id))
+    for a_id, b_id in sorted(_candidates(features, rules)):
+        score = _score(features[a_id], features[b_id], rules)
+        if score:
+            pairs.append((score, a_id, b_id))
     return _merge(listed, sorted(pairs, key=lambda p: (-p[0], p[1], p[2])))
+
+
+def candidate_pairs(
+    locations: Iterable[Location], rules: DedupeRules | None = None
+) -> set[tuple[str, str]]:
+    """The (id, id) pairs ``group_places`` compares (for tests and benchmarks)."""
+    return _candidates({loc.id: _Features.of(loc) for loc in locations}, rules or DedupeRules())
+
+
+def _candidates(features: Mapping[str, _Features], rules: DedupeRules) -> set[tuple[str, str]]:
+    """Pairs that could match: a match needs the same address or ``near_m``, so only
+    locations sharing a normalized address or neighbouring grid cells are compared (a dense
+    postcode with thousands of listings is not compared all against all)."""
+    by_address: dict[tuple[str, str], list[str]] = defaultdict(list)
+    by_cell: dict[tuple[str, int, int], list[str]] = defaultdict(list)
+    lat_step = rules.near_m / 111_320.0
+    # one longitude step everywhere: >= near_m wide up to 70° N, which covers France
+    lon_step = lat_step / math.cos(math.radians(70))
+    for feature in features.values():
+        loc = feature.location
+        zone = loc.postcode or f"area:{loc.area}"
+        if feature.address:
+            by_address[(zone, feature.address)].append(loc.id)
+        if loc.lat is not None and loc.lon is not None:
+            cell = (zone, math.floor(loc.lat / lat_step), math.floor(loc.lon / lon_step))
+            by_cell[cell].append(loc.id)
+    pairs: set[tuple[str, str]] = set()
+
+    def add(left: list[str], right: list[str]) -> None:
+        pairs.update((min(x, y), max(x, y)) for x in left for y in right if x != y)
+
+    for ids in by_address.values():
+        add(ids, ids)
+    for (zone, row, col), ids in by_cell.items():
+        add(ids, ids)
+        for dr, dc in _FORWARD:  # each neighbouring pair of cells once
+            add(ids, by_cell.get((zone, row + dr, col + dc), []))
+    return pairs
 
 
 def _merge(listed: list[Location], pairs: list[tuple[int, str, str]]) -> dict[str, str]:

@@ -8,7 +8,14 @@ import unicodedata
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aggregator.dedupe import distance_m, group_places, groups, normalize_address
+from aggregator.dedupe import (
+    candidate_pairs,
+    distance_m,
+    group_places,
+    groups,
+    match_score,
+    normalize_address,
+)
 from aggregator.models import Location
 from aggregator.normalize import area_from_postcode
 
@@ -141,3 +148,23 @@ def test_address_and_distance_helpers() -> None:
     d = distance_m(a, loc("maiia", "1", "x", "", lat=lat, lon=lon))
     assert d is not None and 490 < d < 510
     assert distance_m(a, loc("maiia", "2", "x", "", lat=None, lon=None)) is None
+
+
+@given(st.lists(st.tuples(st.sampled_from(PLATFORMS), st.sampled_from(DISTINCT[:3]),
+                          st.sampled_from(("2 rue Pasteur", "4 rue Pasteur", "")),
+                          st.floats(-250, 250), st.floats(-250, 250), st.booleans()),
+                max_size=16))
+@settings(max_examples=150, deadline=None)
+def test_blocking_never_skips_a_matching_pair(
+    specs: list[tuple[str, str, str, float, float, bool]]
+) -> None:
+    locations = []
+    for i, (platform, word, address, north, east, located) in enumerate(specs):
+        lat, lon = offset(48.11, -1.68, north, east)
+        locations.append(loc(platform, str(i), f"Pharmacie {word}", address,
+                             lat=lat if located else None, lon=lon if located else None))
+    compared = candidate_pairs(locations)
+    for i, a in enumerate(locations):
+        for b in locations[i + 1 :]:
+            if match_score(a, b):
+                assert (min(a.id, b.id), max(a.id, b.id)) in compared, (a, b)
