@@ -16,7 +16,7 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -26,6 +26,9 @@ from aggregator.refresh import ProviderReport
 from aggregator.runtime import Runtime
 from aggregator.server import start_server
 from cache.locks import SingletonLock
+
+if TYPE_CHECKING:
+    from aggregator.provider_status import LiveState
 
 log = logging.getLogger("slotradar")
 
@@ -210,7 +213,9 @@ def cmd_providers(settings: Settings) -> int:
     return EXIT_OK
 
 
-async def _live_provider_states(settings: Settings, platforms: list[str]) -> dict[str, Any] | None:
+async def _live_provider_states(
+    settings: Settings, platforms: list[str]
+) -> dict[str, LiveState] | None:
     """None without a Redis server to ask (an embedded one would be empty anyway)."""
     import redis.asyncio as aredis
 
