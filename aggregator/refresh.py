@@ -105,9 +105,13 @@ class Coordinator:
         return counts
 
     async def group_same_places(self) -> None:
-        """After discovery: which stored locations of different platforms are one place."""
+        """After discovery: which stored locations of different platforms are one place.
+
+        Grouping is CPU work (seconds for tens of thousands of listings): a thread keeps the
+        event loop, and so polling, going meanwhile."""
         locations = await self.store.get_locations(await self.store.location_ids())
-        await self.store.save_places(group_places(locations.values()))
+        place_of = await asyncio.to_thread(group_places, list(locations.values()))
+        await self.store.save_places(place_of)
 
     async def poll_one(
         self, adapter: Adapter, location: Location, report: ProviderReport
