@@ -27,6 +27,10 @@ def _practice_id(place: Place) -> int:
     return int(place.upstream_id) * 10 + 1
 
 
+def _agenda_id(place: Place) -> int:
+    return int(place.upstream_id) * 100 + 1
+
+
 def make_app(world: World, clock: Clock, faults: FaultState) -> web.Application:
     app = web.Application(middlewares=[faults.middleware(PLATFORM)])
     places = world.places.get(PLATFORM, [])
@@ -62,7 +66,8 @@ def make_app(world: World, clock: Clock, faults: FaultState) -> web.Application:
         practice = _practice_id(place)
         agendas = [
             {
-                "id": int(place.upstream_id) * 100 + 1,
+                "id": _agenda_id(place),
+                "practice_id": practice,
                 "booking_disabled": place.phone_only,
                 "visit_motive_ids_by_practice_id": {
                     str(practice): [_motive_id(place, m) for m in place.motives]
@@ -72,7 +77,8 @@ def make_app(world: World, clock: Clock, faults: FaultState) -> web.Application:
         return web.json_response(
             {
                 "data": {
-                    "profile": {"id": place.upstream_id},
+                    "profile": {"id": place.upstream_id, "name_with_title": place.name},
+                    "visit_motive_categories": [],
                     ("visitMotives" if faults.plan(PLATFORM).drift else "visit_motives"): motives,
                     "agendas": agendas,
                     "places": [
@@ -80,6 +86,7 @@ def make_app(world: World, clock: Clock, faults: FaultState) -> web.Application:
                             "id": f"practice-{practice}",
                             "practice_ids": [practice],
                             "address": place.address,
+                            "full_address": f"{place.address}, {place.postcode} {place.city}",
                             "zipcode": place.postcode,
                             "city": place.city,
                             "phone_number": place.phone,
@@ -94,12 +101,15 @@ def make_app(world: World, clock: Clock, faults: FaultState) -> web.Application:
             start_day = date.fromisoformat(request.query["start_date"])
             motive_id = int(request.query["visit_motive_ids"])
             practice_id = int(request.query["practice_ids"])
+            agenda_ids = {int(a) for a in request.query["agenda_ids"].split("-")}
             limit = min(int(request.query.get("limit", "7")), 15)
         except (KeyError, ValueError):
             return web.json_response({"error": "bad parameters"}, status=400)
         place = next((p for p in places if _practice_id(p) == practice_id), None)
         if place is None:
             return web.json_response({"error": "not found"}, status=404)
+        if _agenda_id(place) not in agenda_ids:  # as upstream: the wrong agendas see nothing
+            return web.json_response({"availabilities": [], "total": 0})
         motive = next((m for m in place.motives if _motive_id(place, m) == motive_id), None)
         if motive is None:
             return web.json_response({"availabilities": [], "total": 0})
