@@ -14,6 +14,8 @@ ENTRY_POINT_GROUP = "slotradar.adapters"
 
 BUILTIN: dict[str, str] = {
     "doctolib": "scrapers.doctolib:DoctolibAdapter",
+    "keldoc": "scrapers.keldoc:KeldocAdapter",
+    "maiia": "scrapers.maiia:MaiiaAdapter",
 }
 
 

@@ -20,6 +20,8 @@ AppFactory = Callable[[World, Clock, FaultState], web.Application]
 
 EMULATORS: dict[str, str] = {
     "doctolib": "scrapers.sandbox.doctolib:make_app",
+    "keldoc": "scrapers.sandbox.keldoc:make_app",
+    "maiia": "scrapers.sandbox.maiia:make_app",
 }
 
 

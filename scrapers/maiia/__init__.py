@@ -1,0 +1,113 @@
+"""Maiia: discovery by the paged centre listing; a poll reads the centre's consultation
+reasons, then each reason's availabilities page by page."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from datetime import UTC, datetime
+from typing import Any
+
+from aggregator.models import Location, PollResult, Slot
+from scrapers.base import Adapter
+from scrapers.errors import ParseError
+from scrapers.maiia.parse import (
+    PLATFORM,
+    Page,
+    Reason,
+    parse_availabilities,
+    parse_centres,
+    parse_page,
+    parse_reasons,
+)
+from scrapers.outcome import poll_result
+
+API = "api/pat-public"
+LIMIT = 50  # asked for; Maiia may answer smaller pages
+MAX_PAGES = 500
+
+
+def _stamp(when: datetime) -> str:
+    return when.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class MaiiaAdapter(Adapter):
+    platform = PLATFORM
+    display_name = "Maiia"
+
+    async def _paged(self, path: str, params: dict[str, str], what: str) -> tuple[list[Any], int]:
+        """Every item of a paged list, and the requests it took."""
+        items: list[Any] = []
+        for page in range(MAX_PAGES):
+            payload = await self.client.get_json(path, {**params, "limit": LIMIT, "page": page})
+            result = parse_page(payload, what)
+            items.extend(result.items)
+            if not result.items or len(items) >= result.total:
+                return items, page + 1
+        raise ParseError(f"maiia {what}: still paging after {MAX_PAGES} pages")
+
+    async def discover(self) -> list[Location]:
+        items, _ = await self._paged(f"{API}/hcd", {"AllVaccinationPlaces": "true"}, "hcd")
+        found: dict[str, Location] = {}
+        for location in parse_centres(Page(tuple(items), len(items)), self.client.base_url):
+            found.setdefault(location.id, location)
+        return list(found.values())
+
+    async def poll(self, location: Location, now: datetime) -> PollResult:
+        items, requests = await self._paged(
+            f"{API}/consultation-reason-hcd",
+            {"rootCenterId": location.upstream_id},
+            "consultation-reason-hcd",
+        )
+        reasons = parse_reasons(Page(tuple(items), len(items)))
+        horizon = self.horizon(now)
+        keyed: list[tuple[Hashable, Slot]] = []
+        for reason in reasons:
+            found, spent = await self._availabilities(reason, location, now, horizon)
+            keyed.extend(found)
+            requests += spent
+        # A centre listing no reason to book online takes appointments by phone.
+        return poll_result(
+            keyed,
+            now,
+            horizon,
+            requests=requests,
+            phone_only=not items and bool(location.phone),
+            phone=location.phone,
+            message="" if reasons else "no consultation reason bookable online",
+        )
+
+    async def _availabilities(
+        self, reason: Reason, location: Location, now: datetime, horizon: datetime
+    ) -> tuple[list[tuple[Hashable, Slot]], int]:
+        """Pages of one reason's availabilities from ``now`` to the horizon.
+
+        Offsets shift when a slot is booked between two pages, which would skip a slot, so
+        each next page restarts ``from`` the last start seen (items there come again and
+        are deduplicated by id); only a page that is all one instant moves by offset.
+        """
+        out: list[tuple[Hashable, Slot]] = []
+        cursor, page, size = now, 0, 0
+        for requests in range(1, MAX_PAGES + 1):
+            payload = await self.client.get_json(
+                f"{API}/availabilities",
+                {
+                    "centerId": location.upstream_id,
+                    "consultationReasonName": reason.name,
+                    "from": _stamp(cursor),
+                    "to": _stamp(horizon),
+                    "limit": LIMIT,
+                    "page": page,
+                },
+            )
+            result = parse_page(payload, "availabilities")
+            found = parse_availabilities(result, reason.name, location.booking_url)
+            out.extend(found)
+            size = max(size, len(found))
+            if not found or page * size + len(found) >= result.total:
+                return out, requests
+            starts = [slot.start for _, slot in found]
+            if starts == sorted(starts) and starts[-1] > cursor:
+                cursor, page = starts[-1], 0
+            else:
+                page += 1
+        raise ParseError(f"maiia availabilities: still paging after {MAX_PAGES} pages")
