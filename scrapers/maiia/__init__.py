@@ -4,7 +4,7 @@ reasons, then each reason's availabilities page by page."""
 from __future__ import annotations
 
 from collections.abc import Hashable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aggregator.models import Location, PollResult, Slot
@@ -24,6 +24,7 @@ from scrapers.outcome import poll_result
 API = "api/pat-public"
 LIMIT = 50  # asked for; Maiia may answer smaller pages
 MAX_PAGES = 500
+JUST_AFTER = timedelta(milliseconds=1)  # Maiia times have millisecond precision
 
 
 def _stamp(when: datetime) -> str:
@@ -83,7 +84,9 @@ class MaiiaAdapter(Adapter):
 
         Offsets shift when a slot is booked between two pages, which would skip a slot, so
         each next page restarts ``from`` the last start seen (items there come again and
-        are deduplicated by id); only a page that is all one instant moves by offset.
+        are deduplicated by id). Only a page that is all one instant moves by offset, to
+        the rest of that instant's seats, and reading then resumes just after the instant:
+        a booking meanwhile can cost a seat count, never a slot.
         """
         out: list[tuple[Hashable, Slot]] = []
         cursor, page, size = now, 0, 0
@@ -106,8 +109,13 @@ class MaiiaAdapter(Adapter):
             if not found or page * size + len(found) >= result.total:
                 return out, requests
             starts = [slot.start for _, slot in found]
-            if starts == sorted(starts) and starts[-1] > cursor:
-                cursor, page = starts[-1], 0
-            else:
+            if starts != sorted(starts) or starts[-1] == cursor:
+                # out of time order, or a whole page of seats at one instant: offsets it is
                 page += 1
+            elif page:
+                # past the instant we were offsetting through; the offset may have skipped
+                # what follows it, so read on from just after that instant
+                cursor, page = cursor + JUST_AFTER, 0
+            else:
+                cursor = starts[-1]
         raise ParseError(f"maiia availabilities: still paging after {MAX_PAGES} pages")
