@@ -16,8 +16,8 @@ from scrapers.keldoc.parse import (
     parse_listing,
     parse_motive_categories,
     parse_timetable,
+    timetable_result,
 )
-from scrapers.outcome import poll_result
 from scrapers.shape import PARIS
 
 API = "api/patients/v2"
@@ -59,15 +59,8 @@ class KeldocAdapter(Adapter):
             found, spent = await self._timetables(motive, location, now, horizon)
             answers.extend(found)
             requests += spent
-        phones = [answer.phone for answer in answers if answer.phone is not None]
-        return poll_result(
-            (item for answer in answers for item in answer.slots),
-            now,
-            horizon,
-            requests=requests,
-            phone_only=bool(phones),
-            phone=phones[0] if phones and phones[0] else location.phone,
-            message="" if motives else "no bookable motive online",
+        return timetable_result(
+            answers, now, horizon, requests=requests, phone=location.phone, motives=len(motives)
         )
 
     async def _timetables(

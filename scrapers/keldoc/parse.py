@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from aggregator.models import Location, Slot
+from aggregator.models import Location, PollResult, Slot
 from aggregator.normalize import area_from_postcode, normalize_phone, slugify
 from scrapers.errors import ParseError
+from scrapers.outcome import poll_result
 from scrapers.shape import build, expect, optional, parse_day, parse_instant, require
 
 PLATFORM = "keldoc"
@@ -184,8 +185,29 @@ def _slot(item: Any, kind: str, booking_url: str) -> tuple[Hashable, Slot]:
     end_raw = optional(item, "end_time", str, where, None)
     end = parse_instant(end_raw, f"{where}.end_time") if end_raw is not None else None
     agenda = optional(item, "agenda_id", int, where, None)
-    slot = build(
-        Slot, where, start=start, end=end, appointment_type=kind, booking_url=booking_url
-    )
+    slot = build(Slot, where, start=start, end=end, appointment_type=kind, booking_url=booking_url)
     return (agenda, start, kind), slot
 
+
+def timetable_result(
+    answers: Iterable[Timetable],
+    now: datetime,
+    horizon: datetime,
+    *,
+    requests: int,
+    phone: str = "",
+    motives: int = 1,
+) -> PollResult:
+    """Every timetable answer of one poll -> its PollResult. A phone-only notice makes the
+    place PHONE_ONLY unless another motive has slots online."""
+    answers = list(answers)
+    phones = [answer.phone for answer in answers if answer.phone is not None]
+    return poll_result(
+        (item for answer in answers for item in answer.slots),
+        now,
+        horizon,
+        requests=requests,
+        phone_only=bool(phones),
+        phone=next((p for p in phones if p), phone),
+        message="" if motives else "no bookable motive online",
+    )

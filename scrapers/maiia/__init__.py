@@ -14,12 +14,12 @@ from scrapers.maiia.parse import (
     PLATFORM,
     Page,
     Reason,
+    availability_result,
     parse_availabilities,
     parse_centres,
     parse_page,
     parse_reasons,
 )
-from scrapers.outcome import poll_result
 
 API = "api/pat-public"
 LIMIT = 50  # asked for; Maiia may answer smaller pages
@@ -66,15 +66,14 @@ class MaiiaAdapter(Adapter):
             found, spent = await self._availabilities(reason, location, now, horizon)
             keyed.extend(found)
             requests += spent
-        # A centre listing no reason to book online takes appointments by phone.
-        return poll_result(
+        return availability_result(
             keyed,
             now,
             horizon,
             requests=requests,
-            phone_only=not items and bool(location.phone),
+            reasons_listed=len(items),
+            reasons_on_site=len(reasons),
             phone=location.phone,
-            message="" if reasons else "no consultation reason bookable online",
         )
 
     async def _availabilities(

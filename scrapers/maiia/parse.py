@@ -8,13 +8,15 @@ appointment ``{id, startDateTime, endDateTime, practitionerId, ...}`` in UTC.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from aggregator.models import Location, Slot
+from aggregator.models import Location, PollResult, Slot
 from aggregator.normalize import area_from_postcode, normalize_phone, slugify
 from scrapers.errors import ParseError
+from scrapers.outcome import poll_result
 from scrapers.shape import build, optional, parse_instant, require
 
 PLATFORM = "maiia"
@@ -122,3 +124,26 @@ def parse_availabilities(
         )
         out.append((item_id, slot))
     return out
+
+
+def availability_result(
+    keyed: Iterable[tuple[Hashable, Slot]],
+    now: datetime,
+    horizon: datetime,
+    *,
+    requests: int,
+    reasons_listed: int,
+    reasons_on_site: int,
+    phone: str = "",
+) -> PollResult:
+    """Every availability item of one poll -> its PollResult. A centre that lists no
+    consultation reason at all takes its appointments by phone."""
+    return poll_result(
+        keyed,
+        now,
+        horizon,
+        requests=requests,
+        phone_only=reasons_listed == 0 and bool(phone),
+        phone=phone,
+        message="" if reasons_on_site else "no consultation reason bookable online",
+    )

@@ -118,8 +118,9 @@ async def test_maiia_loses_no_slot_booked_between_pages(session: aiohttp.ClientS
     """A slot booked between two pages shifts the offsets: offset paging would skip the
     next one. Every slot free during the whole poll must be there, and only once."""
     # tomorrow's slots came out minutes ago: many free, many booked during the poll
-    fresh = World(seed=14, locations_per_platform=24, platforms=("maiia",),
-                  release_hours=(22.0, 22.3))
+    fresh = World(
+        seed=14, locations_per_platform=24, platforms=("maiia",), release_hours=(22.0, 22.3)
+    )
     async with running(fresh, CLOCKS["winter"]) as (server, clock):
         adapter = make_adapter("maiia", server, session, clock, client_class=SlowClient)
         locations = await adapter.discover()
@@ -227,7 +228,8 @@ async def test_keldoc_follows_the_next_availability_pointer(
             # two (Tue-Fri, Sat-Sun) when there is no pointer to follow
             saturday = datetime(2026, 3, 7, tzinfo=PARIS)
             windows = sum(
-                1 if server.world.free_slots(place, tuesday, saturday, saturday + LOOKAHEAD, m)
+                1
+                if server.world.free_slots(place, tuesday, saturday, saturday + LOOKAHEAD, m)
                 else 2
                 for m in place.motives
             )
