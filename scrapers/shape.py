@@ -7,7 +7,7 @@ reads ``keldoc timetable: missing field 'availabilities'``.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -74,7 +74,10 @@ def parse_instant(raw: Any, where: str) -> datetime:
     except ValueError as exc:
         raise ParseError(f"{where}: unreadable datetime {raw!r}") from exc
     if value.tzinfo is None:
-        value = value.replace(tzinfo=PARIS)
+        # to a fixed offset: a zoneinfo time in the autumn's repeated hour never compares
+        # equal to any other zone's time (PEP 495), which would break dedupe and sorting
+        local = value.replace(tzinfo=PARIS)
+        value = local.astimezone(timezone(local.utcoffset() or timedelta(0)))
     if value.year not in SANE_YEARS:
         raise ParseError(f"{where}: absurd datetime {raw!r}")
     return value

@@ -13,6 +13,7 @@ from scrapers.keldoc.parse import (
     Timetable,
     merge_motives,
     parse_cabinets,
+    parse_clinic,
     parse_listing,
     parse_motive_categories,
     parse_timetable,
@@ -44,7 +45,13 @@ class KeldocAdapter(Adapter):
         clinic = location.upstream_id
         requests = 0
         per_cabinet: list[list[MotiveQuery]] = []
-        for specialty in filter(None, location.extra.get("specialty_ids", "").split(",")):
+        specialties = [s for s in location.extra.get("specialty_ids", "").split(",") if s]
+        if not specialties:  # a location not from our listing: ask the clinic
+            specialties = [
+                str(s) for s in parse_clinic(await self.client.get_json(f"{API}/clinics/{clinic}"))
+            ]
+            requests += 1
+        for specialty in specialties:
             base = f"{API}/clinics/{clinic}/specialties/{specialty}/cabinets"
             cabinets = parse_cabinets(await self.client.get_json(base))
             requests += 1

@@ -108,6 +108,12 @@ def _centre(centre: Any, base_url: str) -> Location:
     )
 
 
+def parse_clinic(payload: Any) -> list[int]:
+    """A clinic's info ``{id, specialties: [{id, name, skills}]}`` -> its specialty ids."""
+    specialties = require(payload, "specialties", list, "keldoc clinic")
+    return [require(s, "id", int, "keldoc clinic.specialties[]") for s in specialties]
+
+
 def parse_cabinets(payload: Any) -> list[int]:
     """``cabinets`` of one clinic and specialty -> cabinet ids."""
     cabinets = expect(payload, list, "keldoc cabinets")

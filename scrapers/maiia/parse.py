@@ -136,14 +136,14 @@ def availability_result(
     reasons_on_site: int,
     phone: str = "",
 ) -> PollResult:
-    """Every availability item of one poll -> its PollResult. A centre that lists no
-    consultation reason at all takes its appointments by phone."""
+    """Every availability item of one poll -> its PollResult. A centre on Maiia that lists
+    no consultation reason at all takes its appointments by phone."""
     return poll_result(
         keyed,
         now,
         horizon,
         requests=requests,
-        phone_only=reasons_listed == 0 and bool(phone),
+        phone_only=reasons_listed == 0,
         phone=phone,
         message="" if reasons_on_site else "no consultation reason bookable online",
     )

@@ -98,6 +98,19 @@ def make_app(world: World, clock: Clock, faults: FaultState) -> web.Application:
             return None
         return by_clinic.get(int(request.match_info["clinic"]))
 
+    async def clinic_info(request: web.Request) -> web.Response:
+        place = by_clinic.get(int(request.match_info["clinic"]))
+        if place is None:
+            return web.json_response({"error": "not found"}, status=404)
+        skills = [{"name": "Centre de vaccination"}]
+        key = "specialities" if drifted() else "specialties"
+        return web.json_response(
+            {
+                "id": int(place.upstream_id),
+                key: [{"id": SPECIALTY, "name": "Maladies infectieuses", "skills": skills}],
+            }
+        )
+
     async def cabinets(request: web.Request) -> web.Response:
         place = clinic_of(request)
         if place is None:
@@ -208,6 +221,7 @@ def make_app(world: World, clock: Clock, faults: FaultState) -> web.Application:
     api = "/api/patients/v2"
     clinic = api + "/clinics/{clinic}/specialties/{specialty}/cabinets"
     app.router.add_get(api + "/searches/geo_location", listing)
+    app.router.add_get(api + "/clinics/{clinic}", clinic_info)
     app.router.add_get(clinic, cabinets)
     app.router.add_get(clinic + "/{cabinet}/motive_categories", motive_categories)
     app.router.add_get(api + "/timetables/{motive}", timetables)

@@ -237,3 +237,29 @@ async def test_keldoc_follows_the_next_availability_pointer(
             assert nothing.requests == 1 + cabinets + windows
             pointers += windows < 2 * len(place.motives)
         assert jumped >= 6 and pointers >= 6
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+async def test_locations_not_from_discovery_poll_the_same(
+    platform: str, session: aiohttp.ClientSession
+) -> None:
+    """A location known only by its upstream id (config, an old store) polls the same
+    slots; Keldoc then asks the clinic for its specialties (one request more)."""
+    async with running(world(), CLOCKS["spring-dst"]) as (server, clock):
+        adapter = make_adapter(platform, server, session, clock)
+        now = clock.now()
+        checked = 0
+        for discovered in (await adapter.discover())[:8]:
+            bare = Location(
+                id=discovered.id,
+                platform=platform,
+                upstream_id=discovered.upstream_id,
+                name=discovered.name,
+                area=discovered.area,
+            )
+            full, minimal = await adapter.poll(discovered, now), await adapter.poll(bare, now)
+            assert [s.start for s in minimal.slots] == [s.start for s in full.slots]
+            assert minimal.status is full.status
+            assert minimal.requests == full.requests + (platform == "keldoc")
+            checked += len(full.slots)
+        assert checked > 0
