@@ -89,7 +89,8 @@ def _coordinates(address: dict[str, Any], where: str) -> tuple[float | None, flo
     if point is None:
         return None, None
     pair = require(point, "coordinates", list, f"{where}.location")
-    if len(pair) != 2 or not all(isinstance(v, int | float) for v in pair):
+    numbers = [v for v in pair if isinstance(v, int | float) and not isinstance(v, bool)]
+    if len(pair) != 2 or len(numbers) != 2:
         raise ParseError(f"{where}.location: field 'coordinates' should be [lon, lat]")
     return float(pair[1]), float(pair[0])
 
