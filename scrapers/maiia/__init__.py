@@ -4,12 +4,13 @@ reasons, then each reason's availabilities page by page."""
 from __future__ import annotations
 
 from collections.abc import Hashable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from aggregator.models import Location, PollResult, Slot
 from scrapers.base import Adapter
 from scrapers.errors import ParseError
+from scrapers.maiia.paging import Cursor
 from scrapers.maiia.parse import (
     PLATFORM,
     Page,
@@ -24,7 +25,6 @@ from scrapers.maiia.parse import (
 API = "api/pat-public"
 LIMIT = 50  # asked for; Maiia may answer smaller pages
 MAX_PAGES = 500
-JUST_AFTER = timedelta(milliseconds=1)  # Maiia times have millisecond precision
 
 
 def _stamp(when: datetime) -> str:
@@ -79,42 +79,28 @@ class MaiiaAdapter(Adapter):
     async def _availabilities(
         self, reason: Reason, location: Location, now: datetime, horizon: datetime
     ) -> tuple[list[tuple[Hashable, Slot]], int]:
-        """Pages of one reason's availabilities from ``now`` to the horizon.
-
-        Offsets shift when a slot is booked between two pages, which would skip a slot, so
-        each next page restarts ``from`` the last start seen (items there come again and
-        are deduplicated by id). Only a page that is all one instant moves by offset, to
-        the rest of that instant's seats, and reading then resumes just after the instant:
-        a booking meanwhile can cost a seat count, never a slot.
-        """
+        """Pages of one reason's availabilities from ``now`` to the horizon, by cursor
+        (see scrapers/maiia/paging.py for why not by offset)."""
         out: list[tuple[Hashable, Slot]] = []
-        cursor, page, size = now, 0, 0
-        for requests in range(1, MAX_PAGES + 1):
+        cursor: Cursor | None = Cursor(now)
+        requests = 0
+        while cursor is not None:
+            if requests == MAX_PAGES:
+                raise ParseError(f"maiia availabilities: still paging after {MAX_PAGES} pages")
             payload = await self.client.get_json(
                 f"{API}/availabilities",
                 {
                     "centerId": location.upstream_id,
                     "consultationReasonName": reason.name,
-                    "from": _stamp(cursor),
+                    "from": _stamp(cursor.start),
                     "to": _stamp(horizon),
                     "limit": LIMIT,
-                    "page": page,
+                    "page": cursor.page,
                 },
             )
+            requests += 1
             result = parse_page(payload, "availabilities")
             found = parse_availabilities(result, reason.name, location.booking_url)
             out.extend(found)
-            size = max(size, len(found))
-            if not found or page * size + len(found) >= result.total:
-                return out, requests
-            starts = [slot.start for _, slot in found]
-            if starts != sorted(starts) or starts[-1] == cursor:
-                # out of time order, or a whole page of seats at one instant: offsets it is
-                page += 1
-            elif page:
-                # past the instant we were offsetting through; the offset may have skipped
-                # what follows it, so read on from just after that instant
-                cursor, page = cursor + JUST_AFTER, 0
-            else:
-                cursor = starts[-1]
-        raise ParseError(f"maiia availabilities: still paging after {MAX_PAGES} pages")
+            cursor = cursor.after([slot.start for _, slot in found], result.total)
+        return out, requests
