@@ -14,6 +14,8 @@ ENV_VAR = "SLOTRADAR_EXTRA_ADAPTERS"
 
 BUILTIN: dict[str, str] = {
     "doctolib": "scrapers.doctolib:DoctolibAdapter",
+    "keldoc": "scrapers.keldoc:KeldocAdapter",
+    "maiia": "scrapers.maiia:MaiiaAdapter",
 }
 
 

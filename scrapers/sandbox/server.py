@@ -24,6 +24,8 @@ ENV_VAR = "SLOTRADAR_EXTRA_EMULATORS"
 
 EMULATORS: dict[str, str] = {
     "doctolib": "scrapers.sandbox.doctolib:make_app",
+    "keldoc": "scrapers.sandbox.keldoc:make_app",
+    "maiia": "scrapers.sandbox.maiia:make_app",
 }
 
 

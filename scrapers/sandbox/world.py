@@ -97,6 +97,8 @@ class World:
     epoch: datetime = field(default_factory=lambda: datetime(2026, 1, 5, 8, 0, tzinfo=UTC))
     days_open: tuple[int, ...] = (0, 1, 2, 3, 4, 5, 6)
     opening_hours: tuple[int, int] = (8, 20)
+    # a day's slots are released between these many hours before it opens (min, max)
+    release_hours: tuple[float, float] = (2.0, 96.0)
     places: dict[str, list[Place]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -146,7 +148,8 @@ class World:
         rng = _rng(self.seed, place.platform, place.upstream_id, day.isoformat())
         opening = datetime.combine(day, time(self.opening_hours[0], 0), PARIS)
         # Slots of a day are released in a few batches, the last one shortly before.
-        batches = sorted(opening - timedelta(hours=rng.uniform(2, 96)) for _ in range(3))
+        lead = self.release_hours
+        batches = sorted(opening - timedelta(hours=rng.uniform(*lead)) for _ in range(3))
         out: list[SlotTruth] = []
         hours = self.opening_hours[1] - self.opening_hours[0]
         steps = (hours * 60) // place.slot_minutes
