@@ -14,6 +14,9 @@ ENTRY_POINT_GROUP = "slotradar.adapters"
 
 BUILTIN: dict[str, str] = {
     "doctolib": "scrapers.doctolib:DoctolibAdapter",
+    "mapharma": "scrapers.mapharma:MapharmaAdapter",
+    "smart_scheduling_links": "scrapers.smart_scheduling_links:SmartSchedulingLinksAdapter",
+    "ical": "scrapers.ical:IcalAdapter",
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiohttp import web
 
@@ -20,6 +21,9 @@ AppFactory = Callable[[World, Clock, FaultState], web.Application]
 
 EMULATORS: dict[str, str] = {
     "doctolib": "scrapers.sandbox.doctolib:make_app",
+    "mapharma": "scrapers.sandbox.mapharma:make_app",
+    "smart_scheduling_links": "scrapers.sandbox.smart_scheduling_links:make_app",
+    "ical": "scrapers.sandbox.ical:make_app",
 }
 
 
@@ -27,6 +31,14 @@ def load_emulator(platform: str) -> AppFactory:
     module_name, _, attr = EMULATORS[platform].partition(":")
     factory: AppFactory = getattr(importlib.import_module(module_name), attr)
     return factory
+
+
+def sandbox_options(platform: str, world: World, base_url: str) -> dict[str, Any]:
+    """The provider ``options`` an emulator needs in the sandbox (feed URLs...): its
+    module's optional ``sandbox_options(world, base_url)``, else none."""
+    module = importlib.import_module(EMULATORS[platform].partition(":")[0])
+    hook = getattr(module, "sandbox_options", None)
+    return dict(hook(world, base_url)) if hook is not None else {}
 
 
 def build_app(world: World, clock: Clock, faults: FaultState) -> web.Application:

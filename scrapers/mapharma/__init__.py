@@ -1,0 +1,49 @@
+"""Mapharma: discovery from the open-data listing, then one calendar per campaign option.
+
+Requests: discovery is one GET of the listing; a poll is one GET per campaign per
+``CALENDAR_DAYS`` window up to the horizon (7 days: 2 per campaign).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from aggregator.models import Location, PollResult, Slot, Status
+from scrapers.base import Adapter
+from scrapers.localtime import PARIS
+from scrapers.mapharma.parse import PLATFORM, campaigns_of, parse_calendar, parse_open_data
+
+CALENDAR_DAYS = 7  # days one calendar answer covers from its <date>
+DEFAULT_LISTING = "opendata"
+
+
+class MapharmaAdapter(Adapter):
+    platform = PLATFORM
+    display_name = "Mapharma"
+
+    async def discover(self) -> list[Location]:
+        listing = str(self.settings.options.get("listing_url", DEFAULT_LISTING))
+        return parse_open_data(await self.client.get_json(listing))
+
+    async def poll(self, location: Location, now: datetime) -> PollResult:
+        campaigns = campaigns_of(location)
+        if not campaigns:
+            status = Status.PHONE_ONLY if location.phone else Status.NO_SLOTS
+            return PollResult(status=status, valid_at=now, phone=location.phone,
+                              message="no online campaign", requests=0)
+        horizon = self.horizon(now)
+        slots: list[Slot] = []
+        requests = 0
+        for campaign in campaigns:
+            day = now.astimezone(PARIS).date()
+            while day <= horizon.astimezone(PARIS).date():
+                payload = await self.client.get_json(
+                    f"calendar/{campaign.id}/{day.isoformat()}/{campaign.option}"
+                )
+                requests += 1
+                slots.extend(s for s in parse_calendar(payload, campaign)
+                             if now <= s.start < horizon)
+                day += timedelta(days=CALENDAR_DAYS)
+        unique = tuple(sorted(set(slots), key=Slot.sort_key))
+        return PollResult(status=Status.OK if unique else Status.NO_SLOTS, slots=unique,
+                          valid_at=now, requests=requests)

@@ -1,0 +1,88 @@
+"""SMART Scheduling Links: one ``$bulk-publish`` manifest, NDJSON files for everything.
+
+Requests: a poll GETs the small manifest (1 request; none if ``manifest_max_age`` seconds
+have not passed since the last check) and downloads the Location/Schedule/Slot files only
+when the manifest's ``transactionTime`` changed; every other poll of the cycle answers from
+the parsed snapshot. So a cycle over N locations costs N manifest requests (or fewer) plus
+the files once per publication.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+
+from aggregator.models import Location, PollResult, Slot, Status
+from scrapers.base import Adapter, ProviderSettings
+from scrapers.client import PoliteClient
+from scrapers.errors import ParseError
+from scrapers.smart_scheduling_links.parse import (
+    PLATFORM,
+    Snapshot,
+    build_snapshot,
+    parse_manifest,
+)
+
+DEFAULT_MANIFEST = "$bulk-publish"
+
+
+class SmartSchedulingLinksAdapter(Adapter):
+    platform = PLATFORM
+    display_name = "SMART Scheduling Links"
+
+    def __init__(self, client: PoliteClient, settings: ProviderSettings) -> None:
+        super().__init__(client, settings)
+        self.manifest_url = str(settings.options.get("manifest_url", DEFAULT_MANIFEST))
+        try:
+            self.max_age = float(settings.options.get("manifest_max_age", 0))
+        except (TypeError, ValueError) as exc:
+            raise ParseError("smart_scheduling_links options: bad manifest_max_age") from exc
+        self._snapshot: Snapshot | None = None
+        self._checked_at: datetime | None = None
+        self._lock = asyncio.Lock()
+
+    async def snapshot(self, now: datetime) -> tuple[Snapshot, int]:
+        """The current publication and the requests spent getting it."""
+        snap, checked = self._snapshot, self._checked_at
+        if snap is not None and checked is not None and (
+            0 <= (now - checked).total_seconds() < self.max_age
+        ):
+            return snap, 0
+        manifest = parse_manifest(await self.client.get_json(self.manifest_url))
+        spent = 1
+        async with self._lock:  # concurrent polls: one downloads, the others reuse
+            current = self._snapshot
+            if current is None or current.transaction_time != manifest.transaction_time:
+                files: dict[str, list[str]] = {}
+                for kind, url in manifest.urls:
+                    files.setdefault(kind, []).append(await self.client.get_text(url))
+                    spent += 1
+                current = self._snapshot = build_snapshot(manifest, files)
+            self._checked_at = now
+        return current, spent
+
+    async def discover(self) -> list[Location]:
+        snap, _ = await self.snapshot(self.client.clock.now())
+        return list(snap.locations.values())
+
+    async def poll(self, location: Location, now: datetime) -> PollResult:
+        snap, spent = await self.snapshot(now)
+        published = snap.locations.get(location.upstream_id)
+        if published is None:
+            return PollResult(status=Status.NO_SLOTS, valid_at=snap.transaction_time,
+                              message="location no longer published", requests=spent)
+        if location.upstream_id not in snap.scheduled:
+            status = Status.PHONE_ONLY if published.phone else Status.NO_SLOTS
+            return PollResult(status=status, valid_at=snap.transaction_time,
+                              phone=published.phone, message="no online schedule published",
+                              requests=spent)
+        horizon = self.horizon(now)
+        fallback = published.booking_url or location.booking_url
+        slots = {
+            s if s.booking_url else s.model_copy(update={"booking_url": fallback})
+            for s in snap.slots.get(location.upstream_id, [])
+            if now <= s.start < horizon
+        }
+        ordered = tuple(sorted(slots, key=Slot.sort_key))
+        return PollResult(status=Status.OK if ordered else Status.NO_SLOTS, slots=ordered,
+                          valid_at=min(now, snap.transaction_time), requests=spent)
