@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from aggregator.models import Location, PollResult, Slot, Status
+from aggregator.models import Location, PollResult
 from scrapers.base import Adapter
 from scrapers.ical.parse import PLATFORM, locations_from_options, parse_feed, rules_for
+from scrapers.window import offline_result, window_result
 
 
 class IcalAdapter(Adapter):
@@ -24,12 +25,8 @@ class IcalAdapter(Adapter):
     async def poll(self, location: Location, now: datetime) -> PollResult:
         url = location.extra.get("url", "")
         if location.extra.get("phone_only") or not url:
-            status = Status.PHONE_ONLY if location.phone else Status.NO_SLOTS
-            return PollResult(status=status, valid_at=now, phone=location.phone,
-                              message="appointments by phone only", requests=0)
+            return offline_result(location.phone, "appointments by phone only", now)
         horizon = self.horizon(now)
         text = await self.client.get_text(url)
         found = parse_feed(text, rules_for(location, self.settings.options), (now, horizon))
-        slots = tuple(sorted({s for s in found if now <= s.start < horizon}, key=Slot.sort_key))
-        return PollResult(status=Status.OK if slots else Status.NO_SLOTS, slots=slots,
-                          valid_at=now, requests=1)
+        return window_result(found, now, horizon, requests=1)

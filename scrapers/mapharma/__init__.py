@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from aggregator.models import Location, PollResult, Slot, Status
+from aggregator.models import Location, PollResult, Slot
 from scrapers.base import Adapter
 from scrapers.localtime import PARIS
 from scrapers.mapharma.parse import PLATFORM, campaigns_of, parse_calendar, parse_open_data
+from scrapers.window import offline_result, window_result
 
 CALENDAR_DAYS = 7  # days one calendar answer covers from its <date>
 DEFAULT_LISTING = "opendata"
@@ -28,9 +29,7 @@ class MapharmaAdapter(Adapter):
     async def poll(self, location: Location, now: datetime) -> PollResult:
         campaigns = campaigns_of(location)
         if not campaigns:
-            status = Status.PHONE_ONLY if location.phone else Status.NO_SLOTS
-            return PollResult(status=status, valid_at=now, phone=location.phone,
-                              message="no online campaign", requests=0)
+            return offline_result(location.phone, "no online campaign", now)
         horizon = self.horizon(now)
         slots: list[Slot] = []
         requests = 0
@@ -41,9 +40,6 @@ class MapharmaAdapter(Adapter):
                     f"calendar/{campaign.id}/{day.isoformat()}/{campaign.option}"
                 )
                 requests += 1
-                slots.extend(s for s in parse_calendar(payload, campaign)
-                             if now <= s.start < horizon)
+                slots.extend(parse_calendar(payload, campaign))
                 day += timedelta(days=CALENDAR_DAYS)
-        unique = tuple(sorted(set(slots), key=Slot.sort_key))
-        return PollResult(status=Status.OK if unique else Status.NO_SLOTS, slots=unique,
-                          valid_at=now, requests=requests)
+        return window_result(slots, now, horizon, requests)

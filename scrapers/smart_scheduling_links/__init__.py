@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 
-from aggregator.models import Location, PollResult, Slot, Status
+from aggregator.models import Location, PollResult
 from scrapers.base import Adapter, ProviderSettings
 from scrapers.client import PoliteClient
 from scrapers.errors import ParseError
@@ -20,6 +20,7 @@ from scrapers.smart_scheduling_links.parse import (
     PLATFORM,
     Snapshot,
     build_snapshot,
+    location_result,
     parse_manifest,
 )
 
@@ -67,22 +68,4 @@ class SmartSchedulingLinksAdapter(Adapter):
 
     async def poll(self, location: Location, now: datetime) -> PollResult:
         snap, spent = await self.snapshot(now)
-        published = snap.locations.get(location.upstream_id)
-        if published is None:
-            return PollResult(status=Status.NO_SLOTS, valid_at=snap.transaction_time,
-                              message="location no longer published", requests=spent)
-        if location.upstream_id not in snap.scheduled:
-            status = Status.PHONE_ONLY if published.phone else Status.NO_SLOTS
-            return PollResult(status=status, valid_at=snap.transaction_time,
-                              phone=published.phone, message="no online schedule published",
-                              requests=spent)
-        horizon = self.horizon(now)
-        fallback = published.booking_url or location.booking_url
-        slots = {
-            s if s.booking_url else s.model_copy(update={"booking_url": fallback})
-            for s in snap.slots.get(location.upstream_id, [])
-            if now <= s.start < horizon
-        }
-        ordered = tuple(sorted(slots, key=Slot.sort_key))
-        return PollResult(status=Status.OK if ordered else Status.NO_SLOTS, slots=ordered,
-                          valid_at=min(now, snap.transaction_time), requests=spent)
+        return location_result(snap, location.upstream_id, now, self.horizon(now), spent)

@@ -17,10 +17,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from aggregator.models import Location, Slot
+from aggregator.models import Location, PollResult, Slot
 from aggregator.normalize import area_from_postcode, normalize_phone, slugify
 from scrapers.errors import ParseError
 from scrapers.localtime import plausible
+from scrapers.window import offline_result, window_result
 
 PLATFORM = "smart_scheduling_links"
 KINDS = ("Location", "Schedule", "Slot")
@@ -237,3 +238,20 @@ def build_snapshot(manifest: Manifest, files: Mapping[str, list[str]]) -> Snapsh
             for location_id in info.location_ids:
                 snap.slots.setdefault(location_id, []).append(slot)
     return snap
+
+
+def location_result(
+    snap: Snapshot, upstream_id: str, now: datetime, horizon: datetime, requests: int
+) -> PollResult:
+    """One location's answer from a snapshot: a place published without any Schedule
+    takes no online booking (PHONE_ONLY with its phone)."""
+    published = snap.locations.get(upstream_id)
+    if published is None:
+        return offline_result("", "location no longer published", now, requests)
+    if upstream_id not in snap.scheduled:
+        return offline_result(published.phone, "no online schedule published", now, requests)
+    slots = [
+        s if s.booking_url else s.model_copy(update={"booking_url": published.booking_url})
+        for s in snap.slots.get(upstream_id, [])
+    ]
+    return window_result(slots, now, horizon, requests, min(now, snap.transaction_time))

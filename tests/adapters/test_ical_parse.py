@@ -1,0 +1,187 @@
+"""The iCalendar reader and free-slot rules on this project's own feeds."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scrapers.errors import ParseError
+from scrapers.ical.ics import Zones, parse_duration, parse_ics, parse_line, unescape, unfold
+from scrapers.ical.parse import FeedRules, locations_from_options, parse_feed, rules_for
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "ical"
+RULES = FeedRules(slot_minutes=20, appointment_type="Consultation",
+                  booking_url="https://agenda.example.fr/ker-avel")
+
+
+def feed(name: str) -> str:
+    return (FIXTURES / name).read_bytes().decode("utf-8")  # keep the CRLFs
+
+
+def utc(*parts: int) -> datetime:
+    return datetime(*parts, tzinfo=UTC)  # type: ignore[misc]
+
+
+def starts(text: str, rules: FeedRules = RULES) -> list[tuple[datetime, str]]:
+    return sorted((s.start.astimezone(UTC), s.appointment_type) for s in parse_feed(text, rules))
+
+
+def test_custom_vtimezone_events_and_freebusy_periods() -> None:
+    assert starts(feed("feed_vtimezone.ics")) == [
+        (utc(2026, 3, 28, 8, 0), "consultation-de-suivi"),  # 09:00 in "Heure de Paris", CET
+        (utc(2026, 3, 29, 7, 0), "vaccination-grippe-adultes"),  # CEST: the rule's -1SU
+        (utc(2026, 3, 30, 12, 0), "consultation"),  # UTC, lowercase marker, default type
+        (utc(2026, 3, 31, 6, 30), "bilan"),  # floating time = Europe/Paris
+        (utc(2026, 3, 31, 12, 0), "consultation"),  # FREEBUSY 12:00/PT1H in 20-min slots
+        (utc(2026, 3, 31, 12, 20), "consultation"),
+        (utc(2026, 3, 31, 12, 40), "consultation"),
+        (utc(2026, 3, 31, 15, 0), "consultation"),  # 15:00-15:30: one whole slot only
+    ]
+
+
+def test_event_details_unfolded_and_unescaped() -> None:
+    first = min(parse_feed(feed("feed_vtimezone.ics"), RULES), key=lambda s: s.start)
+    assert first.end == utc(2026, 3, 28, 8, 20)
+    assert first.booking_url == (
+        "https://agenda.example.fr/ker-avel/reserver?creneau=a1&source=ical&lang=fr"
+    )
+    duration = [s for s in parse_feed(feed("feed_vtimezone.ics"), RULES)
+                if s.start == utc(2026, 3, 30, 12, 0)]
+    assert duration[0].end == utc(2026, 3, 30, 12, 30)
+    assert duration[0].booking_url == RULES.booking_url
+
+
+def test_iana_tzid_across_the_autumn_change_with_lf_and_tab_folds() -> None:
+    assert starts(feed("feed_iana_autumn.ics")) == [
+        (utc(2026, 10, 24, 16, 0), "vaccin-covid"),  # CATEGORIES:Vaccin\\ COVID
+        (utc(2026, 10, 25, 8, 0), "vaccin-covid-dose-de-rappel"),  # CET after the change
+    ]
+
+
+def test_busy_only_feed_has_no_slot() -> None:
+    assert parse_feed(feed("feed_busy_only.ics"), RULES) == []
+
+
+def test_marker_and_transparency_rules_are_configurable() -> None:
+    strict = FeedRules(free_marker="DISPONIBLE", transparent_is_free=False, slot_minutes=30)
+    # no event says DISPONIBLE and TRANSPARENT no longer counts: only FREEBUSY remains
+    assert [s for s, _ in starts(feed("feed_vtimezone.ics"), strict)] == [
+        utc(2026, 3, 31, 12, 0), utc(2026, 3, 31, 12, 30), utc(2026, 3, 31, 15, 0)]
+
+
+def test_window_skips_past_freebusy_keeping_the_grid() -> None:
+    text = ("BEGIN:VCALENDAR\r\nBEGIN:VFREEBUSY\r\n"
+            "FREEBUSY;FBTYPE=FREE:20260101T080000Z/20270101T080000Z\r\n"
+            "END:VFREEBUSY\r\nEND:VCALENDAR\r\n")
+    now = utc(2026, 6, 1, 10, 7)
+    slots = parse_feed(text, FeedRules(slot_minutes=15), (now, now + timedelta(hours=1)))
+    assert min(s.start for s in slots) == utc(2026, 6, 1, 10, 0)
+    assert len(slots) <= 6
+
+
+def test_reader_pieces() -> None:
+    assert unfold("A:1\r\n  2\r\nB:3\n\tx\n") == ["A:1 2", "B:3x"]
+    prop = parse_line('DTSTART;TZID="Zone: A;B";VALUE=DATE-TIME:20260101T000000')
+    assert prop.name == "DTSTART" and prop.params == {"TZID": "Zone: A;B", "VALUE": "DATE-TIME"}
+    assert unescape(r"a\, b\; c\\d\ne") == "a, b; c\\d\ne"
+    assert parse_duration("P1W2DT3H4M5S", "x") == timedelta(weeks=1, days=2, hours=3, minutes=4,
+                                                           seconds=5)
+    assert parse_duration("-PT15M", "x") == -timedelta(minutes=15)
+
+
+def test_vtimezone_gap_and_round_trip() -> None:
+    calendar = parse_ics(feed("feed_vtimezone.ics"))
+    zone = Zones(calendar).zone("Heure de Paris", "t")
+    summer = datetime(2026, 7, 1, 12, 0, tzinfo=zone)
+    assert summer.utcoffset() == timedelta(hours=2)
+    assert summer.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == datetime(2026, 7, 1, 12)
+    bad = ("BEGIN:VCALENDAR\r\n" + "\r\n".join(feed("feed_vtimezone.ics").split("\r\n")[5:22])
+           + "\r\nBEGIN:VEVENT\r\nSUMMARY:FREE\r\n"
+           'DTSTART;TZID="Heure de Paris":20260329T023000\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n')
+    with pytest.raises(ParseError, match="does not exist"):
+        parse_feed(bad, RULES)
+
+
+def wrap(*lines: str) -> str:
+    return "BEGIN:VCALENDAR\r\n" + "".join(f"{x}\r\n" for x in lines) + "END:VCALENDAR\r\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        (wrap("BEGIN:VEVENT", "SUMMARY:FREE", "DTSTART:2026-03-02T09:00:00", "END:VEVENT"),
+         "VEVENT.DTSTART: unreadable DATE-TIME"),
+        (wrap("BEGIN:VEVENT", "SUMMARY:FREE", "END:VEVENT"), "missing DTSTART"),
+        (wrap("BEGIN:VEVENT", "SUMMARY:FREE", "DTSTART:20260231T090000", "END:VEVENT"),
+         "impossible DATE-TIME"),
+        (wrap("BEGIN:VEVENT", "SUMMARY:FREE", "DTSTART:99990101T090000Z", "END:VEVENT"),
+         "absurd date"),
+        (wrap("BEGIN:VEVENT", "SUMMARY:FREE", "DTSTART;TZID=Mars/Olympus:20260302T090000",
+              "END:VEVENT"), "unknown TZID"),
+        (wrap("BEGIN:VEVENT", "SUMMARY:FREE", "DTSTART:20260302T090000Z",
+              "DTEND:20260302T080000Z", "END:VEVENT"), "before it starts"),
+        (wrap("BEGIN:VEVENT", "SUMMARY:FREE", "DTSTART:20260302T090000Z", "DURATION:15min",
+              "END:VEVENT"), "unreadable duration"),
+        (wrap("BEGIN:VEVENT", "SUMMARY:FREE", "DTSTART:20260302T090000Z",
+              "RRULE:FREQ=DAILY", "END:VEVENT"), "RRULE"),
+        (wrap("BEGIN:VFREEBUSY", "FREEBUSY;FBTYPE=FREE:20260302T090000Z", "END:VFREEBUSY"),
+         "start/end"),
+        (wrap("BEGIN:VFREEBUSY", "DTSTART:2026-03-02", "END:VFREEBUSY"),
+         "VFREEBUSY.DTSTART"),
+        (wrap("BEGIN:VEVENT", "SUMMARY:FREE"), "does not close"),
+        ("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nSUMMARY:FREE\r\n", "truncated"),
+        ('{"vcalendar": []}', "bad property name"),
+        ('BEGIN:VCALENDAR\r\nNOCOLON\r\nEND:VCALENDAR', "no ':'"),
+        ("", "missing BEGIN/END:VCALENDAR"),
+        (wrap("BEGIN:VTIMEZONE", "TZID:X", "BEGIN:STANDARD", "DTSTART:19700101T000000",
+              "TZOFFSETFROM:+0100", "TZOFFSETTO:+0100", "RRULE:FREQ=MONTHLY",
+              "END:STANDARD", "END:VTIMEZONE"), "unsupported RRULE"),
+        (wrap("BEGIN:VTIMEZONE", "TZID:X", "BEGIN:STANDARD", "DTSTART:19700101T000000",
+              "TZOFFSETFROM:1h", "TZOFFSETTO:+0100", "END:STANDARD", "END:VTIMEZONE"),
+         "UTC offset"),
+        ("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\nBEGIN:VCALENDAR\r\n", "outside VCALENDAR"),
+        (wrap("BAD NAME:1"), "property name"),
+    ],
+)
+def test_bad_feeds_raise_parse_error_naming_the_field(text: str, field: str) -> None:
+    with pytest.raises(ParseError, match=r"^ical") as err:
+        parse_feed(text, RULES)
+    assert field in str(err.value)
+
+
+def calendar(**changes: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {"id": "ker-avel", "name": "Cabinet Ker Avel",
+                            "url": "https://agenda.example.fr/ker-avel.ics", "postcode": "56100",
+                            "phone": "02 97 00 00 00", "slot_minutes": 20}
+    base.update(changes)
+    return base
+
+
+def test_options_become_locations_with_their_feed_rules() -> None:
+    options = {"calendars": [calendar(), calendar(id="tel", url="", phone_only=True)],
+               "free_marker": "LIBRE", "appointment_type": "Consultation"}
+    first, phone = locations_from_options(options)
+    assert first.id == "ical:ker-avel" and first.area == "56" and first.phone == "+33297000000"
+    rules = rules_for(first, options)
+    assert (rules.free_marker, rules.slot_minutes, rules.appointment_type) == (
+        "LIBRE", 20, "Consultation")
+    assert phone.extra["phone_only"] == "1"
+
+
+@pytest.mark.parametrize(
+    ("options", "field"),
+    [
+        ({"calendars": [calendar(lat=200)]}, "calendars.0.lat"),
+        ({"calendars": [calendar(colour="red")]}, "calendars.0.colour"),
+        ({"calendars": [calendar(url="")]}, "needs url"),
+        ({"calendars": "x"}, "options.calendars"),
+        ({"slot_minutes": 0}, "options.slot_minutes"),
+    ],
+)
+def test_bad_options_raise_parse_error(options: dict[str, Any], field: str) -> None:
+    with pytest.raises(ParseError, match=r"^ical") as err:
+        locations_from_options(options)
+    assert field in str(err.value)
