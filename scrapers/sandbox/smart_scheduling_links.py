@@ -1,6 +1,6 @@
 """SMART Scheduling Links emulator: a ``$bulk-publish`` manifest and NDJSON files.
 
-Places are published in files of ``PER_FILE`` (so a manifest always lists several files per
+Places are published in files of ``PER_FILE`` (so a manifest lists several files per
 resource type); one Schedule per world motive; slots released by now up to ``HORIZON_DAYS``
 ahead, booked ones as ``busy``. Phone-only places are published without a Schedule.
 ``transactionTime`` is the clock's now. Drift renames the manifest's ``url`` to ``href``.
@@ -18,8 +18,8 @@ from scrapers.sandbox.faults import FaultState
 from scrapers.sandbox.world import PARIS, Place, World
 
 PLATFORM = "smart_scheduling_links"
-PER_FILE = 8
-HORIZON_DAYS = 14
+PER_FILE = 4
+HORIZON_DAYS = 8  # published ahead: more than the default 7-day horizon
 EXT = "http://fhir-registry.smarthealthit.org/StructureDefinition/"
 
 
@@ -66,9 +66,7 @@ def _slots(world: World, place: Place, now: datetime) -> list[dict[str, object]]
         index = place.motives.index(slot.motive)
         ident = f"{place.upstream_id}-{index}-{int(slot.start.timestamp())}"
         extensions: list[dict[str, object]] = [
-            {"url": EXT + "booking-deep-link",
-             "valueUrl": f"https://rdv.example.org/{place.slug}?slot={ident}"},
-            {"url": EXT + "booking-phone", "valueString": place.phone},
+            {"url": EXT + "booking-deep-link", "valueUrl": f"https://rdv.example.org/s/{ident}"},
         ]
         if place.capacity > 1:
             extensions.append({"url": EXT + "slot-capacity", "valueInteger": place.capacity})
@@ -81,6 +79,8 @@ def _slots(world: World, place: Place, now: datetime) -> list[dict[str, object]]
             "end": slot.end.astimezone(PARIS).isoformat(),
             "extension": extensions,
         })
+        if place.phone_only is False and index == 0 and slot.free_at(now):
+            extensions.append({"url": EXT + "booking-phone", "valueString": place.phone})
     return out
 
 
