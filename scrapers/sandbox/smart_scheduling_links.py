@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from aiohttp import web
 
@@ -82,6 +83,12 @@ def _slots(world: World, place: Place, now: datetime) -> list[dict[str, object]]
         if place.phone_only is False and index == 0 and slot.free_at(now):
             extensions.append({"url": EXT + "booking-phone", "valueString": place.phone})
     return out
+
+
+def sandbox_options(world: World, base_url: str) -> dict[str, Any]:
+    """Under a real clock ``transactionTime`` moves every second: re-read the manifest at
+    most every 15 s so the demo does not re-download every file on every poll."""
+    return {"manifest_max_age": 15}
 
 
 def make_app(world: World, clock: Clock, faults: FaultState) -> web.Application:

@@ -54,8 +54,9 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
 def make_adapter(platform: str, server: SandboxServer, session: aiohttp.ClientSession,
                  clock: ManualClock) -> Adapter:
     base = server.base_url(platform)
+    options = sandbox_options(platform, server.world, base) if platform == "ical" else {}
     settings = ProviderSettings(platform=platform, base_url=base, retries=0, timeout=2.0,
-                                options=sandbox_options(platform, server.world, base))
+                                options=options)
     client = PoliteClient(session, platform, base, clock=clock,
                           policy=ClientPolicy(timeout=2.0, retries=0, max_body_bytes=200_000))
     return load_adapter(platform)(client, settings)
@@ -185,9 +186,10 @@ async def test_oversized_and_server_errors_are_fetch_errors(
     assert err.value.kind is FetchErrorKind.SERVER_ERROR
 
 
-def test_only_ical_needs_sandbox_options() -> None:
+def test_sandbox_options_hooks() -> None:
     world = World(seed=SEED, locations_per_platform=3, platforms=PLATFORMS)
     options = sandbox_options("ical", world, "http://127.0.0.1:1/ical")
     assert [c["url"] for c in options["calendars"]] == [
         f"http://127.0.0.1:1/ical/{p.upstream_id}.ics" for p in world.places["ical"]]
     assert sandbox_options("mapharma", world, "http://127.0.0.1:1/mapharma") == {}
+    assert sandbox_options("smart_scheduling_links", world, "x") == {"manifest_max_age": 15}
