@@ -158,6 +158,13 @@ def parse_naive(raw: str, where: str, *, historic: bool = False) -> tuple[dateti
     return value, bool(match.group(3))
 
 
+def _iana(name: str) -> ZoneInfo | None:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
 class Zones:
     """TZID -> zone: the IANA database first, else the feed's own VTIMEZONE rules."""
 
@@ -168,11 +175,14 @@ class Zones:
         }
 
     def zone(self, tzid: str, where: str) -> tzinfo:
-        try:
-            return ZoneInfo(tzid)
-        except (ZoneInfoNotFoundError, ValueError):
-            if tzid in self.custom:
-                return self.custom[tzid]
+        if tzid in self.custom and not _iana(tzid):
+            return self.custom[tzid]
+        # "/mozilla.org/20050126_1/Europe/Paris"-style prefixes end with the IANA name
+        parts = tzid.strip("/").split("/")
+        for name in (tzid, "/".join(parts[-3:]), "/".join(parts[-2:])):
+            found = _iana(name)
+            if found is not None:
+                return found
         raise fail(f"{where}: unknown TZID {tzid!r} (no VTIMEZONE for it)")
 
     def instant(self, prop: Prop, where: str) -> datetime | None:

@@ -105,6 +105,12 @@ def test_vtimezone_gap_and_round_trip() -> None:
         parse_feed(bad, RULES)
 
 
+def test_tzid_with_a_path_prefix_ends_in_an_iana_name() -> None:
+    text = wrap("BEGIN:VEVENT", "SUMMARY:FREE",
+                "DTSTART;TZID=/mozilla.org/20050126_1/Europe/Paris:20260702T090000", "END:VEVENT")
+    assert starts(text) == [(utc(2026, 7, 2, 7, 0), "consultation")]
+
+
 def wrap(*lines: str) -> str:
     return "BEGIN:VCALENDAR\r\n" + "".join(f"{x}\r\n" for x in lines) + "END:VCALENDAR\r\n"
 
