@@ -18,6 +18,8 @@ from scrapers.localtime import PARIS, localize, plausible
 _NAME = re.compile(r"^[A-Za-z0-9-]+$")
 _DATE_TIME = re.compile(r"^(\d{8})T(\d{6})(Z?)$")
 _DURATION = re.compile(r"^([+-]?)P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
+_QUOTED_HEAD = re.compile(r'((?:[^":]|"[^"]*")*):(.*)$', re.S)
+_PARAM = re.compile(r'(?:[^";]|"[^"]*")+')
 _WEEKDAYS = {"MO": 0, "TU": 1, "WE": 2, "TH": 3, "FR": 4, "SA": 5, "SU": 6}
 
 
@@ -58,16 +60,17 @@ def unfold(text: str) -> list[str]:
 
 
 def parse_line(line: str) -> Prop:
-    head, value, quoted = "", None, False
-    for i, char in enumerate(line):
-        if char == '"':
-            quoted = not quoted
-        elif char == ":" and not quoted:
-            head, value = line[:i], line[i + 1 :]
-            break
-    if value is None:
+    head, colon, value = line.partition(":")
+    if '"' in head:  # a quoted parameter value may hold ':' and ';'
+        match = _QUOTED_HEAD.match(line)
+        if match is None:
+            raise fail(f"content line: unbalanced quotes in {line[:60]!r}")
+        head, value = match.group(1), match.group(2)
+        name, *raw_params = _PARAM.findall(head)
+    elif not colon:
         raise fail(f"content line: no ':' in {line[:60]!r}")
-    name, *raw_params = _split_params(head)
+    else:
+        name, *raw_params = head.split(";")
     if not _NAME.match(name):
         raise fail(f"content line: bad property name {name[:40]!r}")
     params: dict[str, str] = {}
@@ -77,20 +80,6 @@ def parse_line(line: str) -> Prop:
             raise fail(f"{name.upper()}: bad parameter {raw[:40]!r}")
         params[key.upper()] = val.strip('"')
     return Prop(name.upper(), params, value)
-
-
-def _split_params(head: str) -> list[str]:
-    parts, current, quoted = [], "", False
-    for char in head:
-        if char == '"':
-            quoted = not quoted
-        if char == ";" and not quoted:
-            parts.append(current)
-            current = ""
-        else:
-            current += char
-    parts.append(current)
-    return parts
 
 
 def parse_ics(text: str) -> Component:
@@ -275,20 +264,24 @@ class VTimezone(tzinfo):
                        if p.name in {"STANDARD", "DAYLIGHT"}]
         if not self.onsets:
             raise fail(f"{where}: no STANDARD or DAYLIGHT rule")
+        self._years: dict[int, list[tuple[datetime, timedelta]]] = {}
+
+    def _transitions(self, year: int) -> list[tuple[datetime, timedelta]]:
+        """(wall-clock onset, offset after it) of ``year - 1`` and ``year``, latest first."""
+        if year not in self._years:
+            found = [(at, o.offset_to) for o in self.onsets for y in (year - 1, year)
+                     if (at := o.in_year(y)) is not None]
+            self._years[year] = sorted(found, reverse=True)
+        return self._years[year]
 
     def utcoffset(self, dt: datetime | None) -> timedelta:
         if dt is None:
             return self.onsets[0].offset_to
         wall = dt.replace(tzinfo=None)
-        best: tuple[datetime, timedelta] | None = None
-        for onset in self.onsets:
-            for year in (wall.year - 1, wall.year):
-                at = onset.in_year(year)
-                if at is not None and at <= wall and (best is None or at > best[0]):
-                    best = (at, onset.offset_to)
-        if best is None:
-            return min(self.onsets, key=lambda o: o.start).offset_from
-        return best[1]
+        for at, offset in self._transitions(wall.year):
+            if at <= wall:
+                return offset
+        return min(self.onsets, key=lambda o: o.start).offset_from
 
     def fromutc(self, dt: datetime) -> datetime:
         utc = dt.replace(tzinfo=None)

@@ -37,6 +37,8 @@ def _escape(text: str) -> str:
 
 def _fold(line: str) -> str:
     """RFC 5545 folding: at most 75 octets a line, continuation lines start with a space."""
+    if len(line) <= 75 and line.isascii():
+        return line
     out: list[str] = []
     current = b""
     for char in line:
