@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
+from urllib.parse import urljoin
 
 from aggregator.models import Location, PollResult
 from scrapers.base import Adapter, ProviderSettings
@@ -55,8 +56,10 @@ class SmartSchedulingLinksAdapter(Adapter):
             current = self._snapshot
             if current is None or current.transaction_time != manifest.transaction_time:
                 files: dict[str, list[str]] = {}
-                for kind, url in manifest.urls:
-                    files.setdefault(kind, []).append(await self.client.get_text(url))
+                where = self.client.url(self.manifest_url)
+                for kind, url in manifest.urls:  # relative file URLs: from the manifest's
+                    text = await self.client.get_text(urljoin(where, url))
+                    files.setdefault(kind, []).append(text)
                     spent += 1
                 current = self._snapshot = build_snapshot(manifest, files)
             self._checked_at = now
