@@ -28,6 +28,7 @@ from scrapers.ical.ics import (
     split_text_list,
     unescape,
 )
+from scrapers.ical.recur import occurrences
 from scrapers.localtime import PARIS, localize
 
 PLATFORM = "ical"
@@ -166,24 +167,48 @@ def _slot(start: datetime, end: datetime | None, kind: str, url: str, where: str
     return Slot(start=start, end=end, appointment_type=kind, booking_url=url)
 
 
-def _event_slot(event: Component, zones: Zones, rules: FeedRules) -> Slot | None:
+def _event_slots(
+    event: Component, zones: Zones, rules: FeedRules, until: datetime | None,
+    overridden: set[tuple[str, datetime]],
+) -> list[Slot]:
+    """The slots of one free VEVENT: itself, or each occurrence of its recurrence that no
+    RECURRENCE-ID instance of the same UID replaces."""
     where = "VEVENT"
-    if event.get("RRULE") or event.get("RDATE"):
-        raise fail(f"{where}: recurring free events (RRULE/RDATE) are not supported")
     dtstart = event.get("DTSTART")
     if dtstart is None:
         raise fail(f"{where}: missing DTSTART")
     start = zones.instant(dtstart, f"{where}.DTSTART")
     if start is None:
-        return None  # an all-day "free" marker is not a bookable slot
-    end: datetime | None = None
+        return []  # an all-day "free" marker is not a bookable slot
+    length: timedelta | None = None
     dtend, duration = event.get("DTEND"), event.get("DURATION")
     if dtend is not None:
         end = zones.instant(dtend, f"{where}.DTEND")
+        length = None if end is None else end - start
     elif duration is not None:
-        end = start + parse_duration(duration.value, f"{where}.DURATION")
-    url = _text(event, "URL") or rules.booking_url
-    return _slot(start, end, _kind(event, rules), url, where)
+        length = parse_duration(duration.value, f"{where}.DURATION")
+    if length is not None and length < timedelta(0):
+        raise fail(f"{where}: ends before it starts ({start.isoformat()})")
+    uid = _text(event, "UID")
+    starts = [start]
+    if event.get("RECURRENCE-ID") is None and (event.get("RRULE") or event.get("RDATE")):
+        last = until if until is not None else start + timedelta(days=366)
+        starts = [t for t in occurrences(event, start, zones, last)
+                  if (uid, t) not in overridden]
+    kind, url = _kind(event, rules), _text(event, "URL") or rules.booking_url
+    return [_slot(t, None if length is None else t + length, kind, url, where) for t in starts]
+
+
+def _overrides(events: list[Component], zones: Zones) -> set[tuple[str, datetime]]:
+    """(UID, original start) of every occurrence a RECURRENCE-ID instance replaces."""
+    found: set[tuple[str, datetime]] = set()
+    for event in events:
+        prop = event.get("RECURRENCE-ID")
+        if prop is not None:
+            instant = zones.instant(prop, "VEVENT.RECURRENCE-ID")
+            if instant is not None:
+                found.add((_text(event, "UID"), instant))
+    return found
 
 
 def _period_bound(raw: str, where: str) -> datetime:
@@ -242,12 +267,13 @@ def parse_feed(
     """Every free slot in a feed (optionally only around ``window``), unsorted."""
     calendar = parse_ics(text)
     zones = Zones(calendar)
+    events = calendar.walk("VEVENT")
+    overridden = _overrides(events, zones)
+    until = window[1] if window is not None else None
     slots: list[Slot] = []
-    for event in calendar.walk("VEVENT"):
+    for event in events:
         if _is_free(event, rules):
-            slot = _event_slot(event, zones, rules)
-            if slot is not None:
-                slots.append(slot)
+            slots.extend(_event_slots(event, zones, rules, until, overridden))
     for busy in calendar.walk("VFREEBUSY"):
         _coverage(busy)
         for prop in busy.all("FREEBUSY"):

@@ -124,8 +124,14 @@ def _extensions(resource: Mapping[str, Any], where: str) -> dict[str, Any]:
     return out
 
 
+def _list(resource: Mapping[str, Any], key: str) -> list[Any]:
+    """An optional list field; anything else there counts as absent."""
+    value = resource.get(key)
+    return value if isinstance(value, list) else []
+
+
 def _telecom(resource: Mapping[str, Any], system: str) -> str:
-    for entry in resource.get("telecom") or []:
+    for entry in _list(resource, "telecom"):
         if isinstance(entry, dict) and entry.get("system") == system:
             return str(entry.get("value") or "")
     return ""
@@ -167,12 +173,12 @@ def parse_location(resource: dict[str, Any]) -> Location:
 
 
 def _service_name(resource: Mapping[str, Any]) -> str:
-    for service in resource.get("serviceType") or []:
+    for service in _list(resource, "serviceType"):
         if not isinstance(service, dict):
             continue
         if isinstance(service.get("text"), str):
             return str(service["text"])
-        for coding in service.get("coding") or []:
+        for coding in _list(service, "coding"):
             if isinstance(coding, dict) and isinstance(coding.get("display"), str):
                 return str(coding["display"])
     return "general"

@@ -105,6 +105,24 @@ def test_vtimezone_gap_and_round_trip() -> None:
         parse_feed(bad, RULES)
 
 
+def test_recurring_free_events_with_exdate_rdate_and_overrides() -> None:
+    now = utc(2026, 3, 22, 12, 0)
+    slots = parse_feed(feed("feed_recurring.ics"), RULES, (now, now + timedelta(days=21)))
+    assert sorted((s.start.astimezone(UTC), s.appointment_type) for s in slots) == [
+        (utc(2026, 3, 23, 8, 0), "rappel"),  # Monday 09:00 CET
+        # Wednesday 25 is an EXDATE, still counted by COUNT=6
+        (utc(2026, 3, 24, 13, 0), "bilan"),  # floating 14:00, every other day
+        (utc(2026, 3, 26, 14, 0), "bilan"),  # moved to 15:00 by its RECURRENCE-ID instance
+        (utc(2026, 3, 28, 13, 0), "bilan"),  # last one before the floating UNTIL
+        (utc(2026, 3, 30, 7, 0), "rappel"),  # 09:00 CEST: the wall time is kept over DST
+        # Wednesday 1 April was booked: its RECURRENCE-ID instance is busy
+        (utc(2026, 3, 31, 14, 0), "bilan"),  # RDATE 16:00 floating, CEST
+        (utc(2026, 4, 6, 7, 0), "rappel"),
+        (utc(2026, 4, 8, 7, 0), "rappel"),  # the 6th occurrence: COUNT reached
+    ]
+    assert {s.end - s.start for s in slots} == {timedelta(minutes=30), timedelta(minutes=20)}
+
+
 def test_tzid_with_a_path_prefix_ends_in_an_iana_name() -> None:
     text = wrap("BEGIN:VEVENT", "SUMMARY:FREE",
                 "DTSTART;TZID=/mozilla.org/20050126_1/Europe/Paris:20260702T090000", "END:VEVENT")
@@ -132,7 +150,15 @@ def wrap(*lines: str) -> str:
         (wrap("BEGIN:VEVENT", "SUMMARY:FREE", "DTSTART:20260302T090000Z", "DURATION:15min",
               "END:VEVENT"), "unreadable duration"),
         (wrap("BEGIN:VEVENT", "SUMMARY:FREE", "DTSTART:20260302T090000Z",
-              "RRULE:FREQ=DAILY", "END:VEVENT"), "RRULE"),
+              "RRULE:FREQ=MONTHLY;BYDAY=1MO", "END:VEVENT"), "unsupported rule"),
+        (wrap("BEGIN:VEVENT", "SUMMARY:FREE", "DTSTART:20260302T090000Z",
+              "RRULE:FREQ=DAILY;BYDAY=XX", "END:VEVENT"), "unsupported BYDAY"),
+        (wrap("BEGIN:VEVENT", "SUMMARY:FREE", "DTSTART:20260302T090000Z",
+              "RRULE:FREQ=DAILY;COUNT=0", "END:VEVENT"), "positive"),
+        (wrap("BEGIN:VEVENT", "SUMMARY:FREE", "DTSTART:20260302T090000Z",
+              "RRULE:FREQ=DAILY;COUNT=2;UNTIL=20260401T000000Z", "END:VEVENT"), "together"),
+        (wrap("BEGIN:VEVENT", "SUMMARY:FREE", "DTSTART:20260302T090000Z",
+              "RDATE;VALUE=PERIOD:20260303T090000Z/PT1H", "END:VEVENT"), "PERIOD"),
         (wrap("BEGIN:VFREEBUSY", "FREEBUSY;FBTYPE=FREE:20260302T090000Z", "END:VFREEBUSY"),
          "start/end"),
         (wrap("BEGIN:VFREEBUSY", "DTSTART:2026-03-02", "END:VFREEBUSY"),

@@ -87,7 +87,8 @@ ICS_NOISE = st.sampled_from([
 @FUZZ
 @given(st.data())
 def test_ical_feeds(data: st.DataObject) -> None:
-    lines = (FIXTURES / "ical" / "feed_vtimezone.ics").read_bytes().decode().split("\r\n")
+    name = data.draw(st.sampled_from(["feed_vtimezone.ics", "feed_recurring.ics"]))
+    lines = (FIXTURES / "ical" / name).read_bytes().decode().split("\r\n")
     for _ in range(data.draw(st.integers(1, 4))):
         index = data.draw(st.integers(0, len(lines) - 1))
         line = lines[index]

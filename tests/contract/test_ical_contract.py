@@ -49,6 +49,10 @@ class TestIcalContract(AdapterContract):
             RecordedCase("IANA TZID across the autumn change",
                          lambda: poll_recorded("feed_iana_autumn.ics", autumn), Status.OK, 2,
                          datetime(2026, 10, 24, 16, 0, tzinfo=UTC)),
+            RecordedCase("weekly and daily RRULEs with EXDATE, RDATE and overrides",
+                         lambda: poll_recorded("feed_recurring.ics",
+                                               datetime(2026, 3, 22, 12, 0, tzinfo=UTC)),
+                         Status.OK, 4, datetime(2026, 3, 23, 8, 0, tzinfo=UTC)),
             RecordedCase("busy-only feed", lambda: poll_recorded("feed_busy_only.ics", spring),
                          Status.NO_SLOTS, 0, None),
         ]
