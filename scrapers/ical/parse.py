@@ -168,8 +168,8 @@ def _slot(start: datetime, end: datetime | None, kind: str, url: str, where: str
 
 
 def _event_slots(
-    event: Component, zones: Zones, rules: FeedRules, until: datetime | None,
-    overridden: set[tuple[str, datetime]],
+    event: Component, zones: Zones, rules: FeedRules,
+    window: tuple[datetime, datetime] | None, overridden: set[tuple[str, datetime]],
 ) -> list[Slot]:
     """The slots of one free VEVENT: itself, or each occurrence of its recurrence that no
     RECURRENCE-ID instance of the same UID replaces."""
@@ -192,8 +192,8 @@ def _event_slots(
     uid = _text(event, "UID")
     starts = [start]
     if event.get("RECURRENCE-ID") is None and (event.get("RRULE") or event.get("RDATE")):
-        last = until if until is not None else start + timedelta(days=366)
-        starts = [t for t in occurrences(event, start, zones, last)
+        since, last = window if window is not None else (None, start + timedelta(days=366))
+        starts = [t for t in occurrences(event, start, zones, last, since)
                   if (uid, t) not in overridden]
     kind, url = _kind(event, rules), _text(event, "URL") or rules.booking_url
     return [_slot(t, None if length is None else t + length, kind, url, where) for t in starts]
@@ -269,11 +269,10 @@ def parse_feed(
     zones = Zones(calendar)
     events = calendar.walk("VEVENT")
     overridden = _overrides(events, zones)
-    until = window[1] if window is not None else None
     slots: list[Slot] = []
     for event in events:
         if _is_free(event, rules):
-            slots.extend(_event_slots(event, zones, rules, until, overridden))
+            slots.extend(_event_slots(event, zones, rules, window, overridden))
     for busy in calendar.walk("VFREEBUSY"):
         _coverage(busy)
         for prop in busy.all("FREEBUSY"):

@@ -76,11 +76,15 @@ def _after_until(rule: Rule, wall: datetime, instant: datetime) -> bool:
     return wall.date() > rule.until
 
 
-def _walls(rule: Rule, first: datetime) -> Iterator[datetime]:
-    """Candidate wall times in order: every day the rule's frequency and BYDAY allow."""
+def _walls(rule: Rule, first: datetime, since: date | None) -> Iterator[datetime]:
+    """Candidate wall times in order: every day the rule's frequency and BYDAY allow,
+    from ``since`` when no COUNT needs the earlier ones counted."""
     days = rule.weekdays or (frozenset({first.weekday()}) if rule.weekly else frozenset())
     week0 = first.date() - timedelta(days=first.weekday())
-    for offset in range(MAX_DAYS):
+    skip = 0
+    if since is not None and rule.count is None:
+        skip = max(0, (since - first.date()).days - 7 * rule.interval)
+    for offset in range(skip, skip + MAX_DAYS):
         day = first.date() + timedelta(days=offset)
         if rule.weekly:
             due = ((day - week0).days // 7) % rule.interval == 0
@@ -91,17 +95,19 @@ def _walls(rule: Rule, first: datetime) -> Iterator[datetime]:
 
 
 def occurrences(
-    event: Component, start: datetime, zones: Zones, until: datetime
+    event: Component, start: datetime, zones: Zones, until: datetime,
+    since: datetime | None = None,
 ) -> list[datetime]:
     """Start instants of a free event's occurrences up to ``until`` (DTSTART included,
-    EXDATEs removed, RDATEs added)."""
+    EXDATEs removed, RDATEs added); those long before ``since`` may be left out."""
     zone: tzinfo = start.tzinfo or UTC
     out: list[datetime] = [start]
     rrule = event.get("RRULE")
     if rrule is not None:
         rule = parse_rule(rrule.value)
         out = []
-        for wall in _walls(rule, start.astimezone(zone).replace(tzinfo=None)):
+        first = start.astimezone(zone).replace(tzinfo=None)
+        for wall in _walls(rule, first, None if since is None else since.date()):
             instant = localize(wall, zone, "ical VEVENT.RRULE") if zone is not UTC else \
                 wall.replace(tzinfo=UTC)
             if _after_until(rule, wall, instant) or instant > until:

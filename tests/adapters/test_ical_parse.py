@@ -123,6 +123,17 @@ def test_recurring_free_events_with_exdate_rdate_and_overrides() -> None:
     assert {s.end - s.start for s in slots} == {timedelta(minutes=30), timedelta(minutes=20)}
 
 
+def test_old_open_ended_rule_still_reaches_the_window() -> None:
+    text = wrap("BEGIN:VEVENT", "UID:old", "SUMMARY:FREE", "DURATION:PT15M",
+                "DTSTART;TZID=Europe/Paris:20090105T090000", "RRULE:FREQ=WEEKLY;INTERVAL=2",
+                "END:VEVENT")
+    now = utc(2026, 3, 20, 0, 0)
+    starts = sorted(s.start for s in parse_feed(text, RULES, (now, now + timedelta(days=14)))
+                    if s.start >= now)
+    # every other Monday since 5 January 2009 (904 weeks before 23 March 2026, 09:00 CET)
+    assert starts == [utc(2026, 3, 23, 8, 0)]
+
+
 def test_tzid_with_a_path_prefix_ends_in_an_iana_name() -> None:
     text = wrap("BEGIN:VEVENT", "SUMMARY:FREE",
                 "DTSTART;TZID=/mozilla.org/20050126_1/Europe/Paris:20260702T090000", "END:VEVENT")
