@@ -1,7 +1,8 @@
 """Mapharma: discovery from the open-data listing, then one calendar per campaign option.
 
 Requests: discovery is one GET of the listing; a poll is one GET per campaign per
-``CALENDAR_DAYS`` window up to the horizon (7 days: 2 per campaign).
+``CALENDAR_DAYS`` window up to the horizon (7 days: 2 per campaign), skipping windows
+outside the campaign's ``debut``..``fin``.
 """
 
 from __future__ import annotations
@@ -33,13 +34,16 @@ class MapharmaAdapter(Adapter):
         horizon = self.horizon(now)
         slots: list[Slot] = []
         requests = 0
+        last = horizon.astimezone(PARIS).date()
         for campaign in campaigns:
             day = now.astimezone(PARIS).date()
-            while day <= horizon.astimezone(PARIS).date():
-                payload = await self.client.get_json(
-                    f"calendar/{campaign.id}/{day.isoformat()}/{campaign.option}"
-                )
-                requests += 1
-                slots.extend(parse_calendar(payload, campaign))
+            while day <= last:
+                window_end = day + timedelta(days=CALENDAR_DAYS - 1)
+                if campaign.open_between(day, window_end):  # no request outside debut..fin
+                    payload = await self.client.get_json(
+                        f"calendar/{campaign.id}/{day.isoformat()}/{campaign.option}"
+                    )
+                    requests += 1
+                    slots.extend(parse_calendar(payload, campaign))
                 day += timedelta(days=CALENDAR_DAYS)
         return window_result(slots, now, horizon, requests)

@@ -33,9 +33,18 @@ class Campaign:
     option: int
     name: str
     url: str
+    first_day: date | None = None  # ``debut``/``fin``: no calendar worth asking outside
+    last_day: date | None = None
 
     def to_json(self) -> list[object]:
-        return [self.id, self.option, self.name, self.url]
+        return [self.id, self.option, self.name, self.url,
+                self.first_day.isoformat() if self.first_day else None,
+                self.last_day.isoformat() if self.last_day else None]
+
+    def open_between(self, first: date, last: date) -> bool:
+        """Whether the campaign runs on any day of [first, last]."""
+        return (self.first_day is None or self.first_day <= last) and (
+            self.last_day is None or first <= self.last_day)
 
 
 def _field(obj: Any, key: str, kind: type | tuple[type, ...], where: str) -> Any:
@@ -62,7 +71,13 @@ def _campaign(raw: Any) -> Campaign:
         option,
         name if isinstance(name, str) and name.strip() else f"campagne {ident}",
         url if isinstance(url, str) else "",
+        _optional_day(raw.get("debut"), f"{where}.debut"),
+        _optional_day(raw.get("fin"), f"{where}.fin"),
     )
+
+
+def _optional_day(raw: Any, where: str) -> date | None:
+    return None if raw is None or raw == "" else _day(raw, where)
 
 
 def upstream_id_from_url(url: str) -> str:
@@ -131,19 +146,23 @@ def campaigns_of(location: Location) -> list[Campaign]:
     """The campaigns discovery stored on a location."""
     try:
         rows = json.loads(location.extra.get("campaigns", "[]"))
-        return [Campaign(int(r[0]), int(r[1]), str(r[2]), str(r[3])) for r in rows]
+        return [
+            Campaign(int(r[0]), int(r[1]), str(r[2]), str(r[3]),
+                     *(date.fromisoformat(d) if d else None for d in (r[4:6] or [None, None])))
+            for r in rows
+        ]
     except (ValueError, TypeError, IndexError, KeyError) as exc:
         raise ParseError(f"mapharma location {location.id}: unreadable extra 'campaigns'") from exc
 
 
-def _day(raw: Any) -> date:
+def _day(raw: Any, where: str = "calendar") -> date:
     try:
         if not isinstance(raw, str) or len(raw) != 10:
             raise ValueError(raw)
         day = date.fromisoformat(raw)
     except ValueError as exc:
-        raise ParseError(f"mapharma calendar: key {raw!r} is not a YYYY-MM-DD date") from exc
-    plausible(datetime.combine(day, time()), "mapharma calendar")
+        raise ParseError(f"mapharma {where}: {raw!r} is not a YYYY-MM-DD date") from exc
+    plausible(datetime.combine(day, time()), f"mapharma {where}")
     return day
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,16 @@ def test_open_data_lists_every_pharmacy_with_its_campaign_options() -> None:
     )
     assert found["20090"].area == "2A" and campaigns_of(found["20090"]) == []
     assert found["97200-1"].area == "972" and found["97200-1"].lon == pytest.approx(-61.0731)
+
+
+def test_campaign_dates_bound_the_calendars_worth_asking() -> None:
+    malo = next(p for p in parse_open_data(load("open_data.json")) if p.upstream_id == "35400-3")
+    flu = campaigns_of(malo)[0]
+    assert (flu.first_day, flu.last_day) == (date(2026, 3, 1), date(2026, 4, 30))
+    assert flu.open_between(date(2026, 4, 28), date(2026, 5, 4))
+    assert not flu.open_between(date(2026, 5, 1), date(2026, 5, 7))
+    assert not flu.open_between(date(2026, 2, 20), date(2026, 2, 28))
+    assert Campaign(1, 1, "x", "").open_between(date(2000, 1, 1), date(2000, 1, 2))
 
 
 def test_calendar_localizes_paris_time_across_the_spring_change() -> None:
@@ -98,6 +108,8 @@ def test_bad_calendars_raise_parse_error_naming_the_field(payload: Any, field: s
         ({"data": [{"nom": "P", "url": "https://mapharma.net/1",
                     "campagnes": [{"id_campagne": "7", "id_type": 1}]}]}, "id_campagne"),
         ({"data": [{"url": "https://mapharma.net/1", "campagnes": []}]}, "nom"),
+        ({"data": [{"nom": "P", "url": "https://mapharma.net/1", "campagnes": [
+            {"id_campagne": 7, "id_type": 1, "fin": "31/12/2026"}]}]}, "campagnes[].fin"),
         ({"data": [{"nom": "x" * 400, "url": "https://mapharma.net/1", "campagnes": []}]},
          "data[1]"),
         ([], "expected an object"),
