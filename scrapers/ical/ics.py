@@ -8,7 +8,7 @@ Europe/Paris), DURATION and PERIOD. Recurrence (RRULE) is only read inside VTIME
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -197,9 +197,8 @@ class _Onset:
     until: datetime | None
 
     def in_year(self, year: int) -> datetime | None:
-        if self.month is None:
-            return self.start if self.start.year == year else None
-        if year < self.start.year:
+        """This yearly rule's onset in ``year`` (wall time), if it applies that year."""
+        if self.month is None or year < self.start.year:
             return None
         first = date(year, self.month, 1)
         if self.nth > 0:
@@ -253,6 +252,16 @@ def _onset(part: Component, where: str) -> _Onset:
                   _offset(need("TZOFFSETTO").value, where), month, nth, weekday, until)
 
 
+def _onsets(part: Component, where: str) -> list[_Onset]:
+    """A STANDARD/DAYLIGHT part: its DTSTART (and rule), plus one-off RDATE onsets."""
+    first = _onset(part, where)
+    extra = [
+        replace(first, start=parse_naive(value, f"{where}.RDATE", historic=True)[0], month=None)
+        for prop in part.all("RDATE") for value in prop.value.split(",")
+    ]
+    return [first, *extra]
+
+
 class VTimezone(tzinfo):
     """A zone from a feed's STANDARD/DAYLIGHT rules (yearly BYMONTH/BYDAY, or one-off)."""
 
@@ -260,17 +269,19 @@ class VTimezone(tzinfo):
         tzid = component.get("TZID")
         self.name = tzid.value if tzid else "VTIMEZONE"
         where = f"VTIMEZONE {self.name}"
-        self.onsets = [_onset(p, f"{where}.{p.name}") for p in component.children
-                       if p.name in {"STANDARD", "DAYLIGHT"}]
+        self.onsets = [o for p in component.children if p.name in {"STANDARD", "DAYLIGHT"}
+                       for o in _onsets(p, f"{where}.{p.name}")]
         if not self.onsets:
             raise fail(f"{where}: no STANDARD or DAYLIGHT rule")
         self._years: dict[int, list[tuple[datetime, timedelta]]] = {}
 
     def _transitions(self, year: int) -> list[tuple[datetime, timedelta]]:
-        """(wall-clock onset, offset after it) of ``year - 1`` and ``year``, latest first."""
+        """(wall-clock onset, offset after it): one-off onsets, and the yearly rules' of
+        ``year - 1`` and ``year``; latest first."""
         if year not in self._years:
-            found = [(at, o.offset_to) for o in self.onsets for y in (year - 1, year)
-                     if (at := o.in_year(y)) is not None]
+            found = [(o.start, o.offset_to) for o in self.onsets if o.month is None]
+            found += [(at, o.offset_to) for o in self.onsets if o.month is not None
+                      for y in (year - 1, year) if (at := o.in_year(y)) is not None]
             self._years[year] = sorted(found, reverse=True)
         return self._years[year]
 

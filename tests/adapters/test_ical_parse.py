@@ -140,6 +140,18 @@ def test_tzid_with_a_path_prefix_ends_in_an_iana_name() -> None:
     assert starts(text) == [(utc(2026, 7, 2, 7, 0), "consultation")]
 
 
+def test_vtimezone_with_one_off_rdate_onsets() -> None:
+    text = wrap("BEGIN:VTIMEZONE", "TZID:Île", "BEGIN:STANDARD", "DTSTART:20251026T030000",
+                "RDATE:20261025T030000", "TZOFFSETFROM:+0200", "TZOFFSETTO:+0100",
+                "END:STANDARD", "BEGIN:DAYLIGHT", "DTSTART:20260329T020000",
+                "TZOFFSETFROM:+0100", "TZOFFSETTO:+0200", "END:DAYLIGHT", "END:VTIMEZONE",
+                *(f"BEGIN:VEVENT\r\nSUMMARY:FREE\r\nDTSTART;TZID=Île:{day}T090000\r\nEND:VEVENT"
+                  for day in ("20260301", "20260701", "20261101", "20280701")))
+    assert [s for s, _ in starts(text)] == [  # after the last onset, its offset holds
+        utc(2026, 3, 1, 8, 0), utc(2026, 7, 1, 7, 0), utc(2026, 11, 1, 8, 0),
+        utc(2028, 7, 1, 8, 0)]
+
+
 def wrap(*lines: str) -> str:
     return "BEGIN:VCALENDAR\r\n" + "".join(f"{x}\r\n" for x in lines) + "END:VCALENDAR\r\n"
 
