@@ -28,7 +28,7 @@ from scrapers.base import Adapter, ProviderSettings
 from scrapers.client import ClientPolicy, PoliteClient
 from scrapers.gate import Gate
 from scrapers.registry import load_adapter
-from scrapers.sandbox.server import SandboxServer
+from scrapers.sandbox.server import SandboxServer, sandbox_options
 from scrapers.sandbox.world import World
 
 log = logging.getLogger("slotradar.runtime")
@@ -139,6 +139,7 @@ class Runtime:
                 timeout=5.0,
                 min_interval=20.0,
                 max_interval=600.0,
+                options=sandbox_options(p, world, self.sandbox.base_url(p)),
             )
             for p in sb.platforms
         ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from datetime import datetime, timedelta
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -30,6 +30,7 @@ class ProviderSettings(BaseModel):
     min_interval: float = Field(default=30.0, gt=0)
     max_interval: float = Field(default=1800.0, gt=0)
     api_key_env: str = Field(default="", description="name of the env var holding an API key")
+    options: dict[str, Any] = Field(default_factory=dict)
 
 
 class Adapter(ABC):

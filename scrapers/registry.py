@@ -16,6 +16,9 @@ BUILTIN: dict[str, str] = {
     "doctolib": "scrapers.doctolib:DoctolibAdapter",
     "keldoc": "scrapers.keldoc:KeldocAdapter",
     "maiia": "scrapers.maiia:MaiiaAdapter",
+    "mapharma": "scrapers.mapharma:MapharmaAdapter",
+    "smart_scheduling_links": "scrapers.smart_scheduling_links:SmartSchedulingLinksAdapter",
+    "ical": "scrapers.ical:IcalAdapter",
 }
 
 

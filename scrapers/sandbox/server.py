@@ -8,8 +8,10 @@ Emulators are found like adapters: EMULATORS (built-in fallback), then the
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiohttp import web
 
@@ -26,6 +28,9 @@ EMULATORS: dict[str, str] = {
     "doctolib": "scrapers.sandbox.doctolib:make_app",
     "keldoc": "scrapers.sandbox.keldoc:make_app",
     "maiia": "scrapers.sandbox.maiia:make_app",
+    "mapharma": "scrapers.sandbox.mapharma:make_app",
+    "smart_scheduling_links": "scrapers.sandbox.smart_scheduling_links:make_app",
+    "ical": "scrapers.sandbox.ical:make_app",
 }
 
 
@@ -43,6 +48,14 @@ def load_emulator(platform: str) -> AppFactory:
     if not callable(factory):
         raise PluginError(f"{found[platform]} is not callable")
     return factory
+
+
+def sandbox_options(platform: str, world: World, base_url: str) -> dict[str, Any]:
+    """The provider ``options`` an emulator needs in the sandbox (feed URLs...): its
+    module's optional ``sandbox_options(world, base_url)``, else none."""
+    module = importlib.import_module(emulator_targets()[platform].partition(":")[0])
+    hook = getattr(module, "sandbox_options", None)
+    return dict(hook(world, base_url)) if hook is not None else {}
 
 
 def build_app(world: World, clock: Clock, faults: FaultState) -> web.Application:

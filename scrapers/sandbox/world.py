@@ -183,3 +183,20 @@ class World:
                     out.append(slot)
             day += timedelta(days=1)
         return sorted(out, key=lambda s: (s.start, s.motive))
+
+    def released_slots(
+        self, place: Place, now: datetime, start: datetime, end: datetime, motive: str | None = None
+    ) -> list[SlotTruth]:
+        """Slots published by ``now`` (free or already booked) starting in [start, end):
+        emulators that show booked slots too (busy, 0 places) draw them from here."""
+        if place.phone_only:
+            return []
+        day, last = start.astimezone(PARIS).date(), end.astimezone(PARIS).date()
+        out: list[SlotTruth] = []
+        for offset in range((last - day).days + 1):
+            out.extend(
+                s for s in self._day_cache(place, day + timedelta(days=offset))
+                if start <= s.start < end and s.released_at <= now
+                and (motive is None or s.motive == motive)
+            )
+        return sorted(out, key=lambda s: (s.start, s.motive))
