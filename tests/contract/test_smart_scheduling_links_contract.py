@@ -30,6 +30,7 @@ def poll_recorded(upstream_id: str) -> PollResult:
 
 class TestSmartSchedulingLinksContract(AdapterContract):
     platform = "smart_scheduling_links"
+    body_limit = 1_000_000  # a bulk Slot file holds days of several places
     discovers = True
 
     def recorded_cases(self) -> list[RecordedCase]:
