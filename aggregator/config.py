@@ -48,7 +48,11 @@ class SandboxSettings(BaseModel):
     enabled: bool = True
     seed: int = 42
     locations_per_platform: int = Field(default=40, ge=1, le=200_000)
-    platforms: list[str] = Field(default_factory=lambda: ["doctolib"])
+    platforms: list[str] = Field(
+        default_factory=lambda: [
+            "doctolib", "keldoc", "maiia", "mapharma", "smart_scheduling_links", "ical"
+        ]
+    )
     rate: float = Field(default=50.0, gt=0)
     port: int = Field(default=0, ge=0, le=65535)
 

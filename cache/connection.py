@@ -78,9 +78,14 @@ def _reap(pid: int, timeout: float) -> None:
         os.waitpid(pid, 0)
 
 
-def connect(url: str) -> aredis.Redis:
-    """An asyncio client with bytes-free answers and a bounded pool."""
-    return aredis.Redis.from_url(url, decode_responses=True, max_connections=64)
+def connect(url: str, max_connections: int = 64) -> aredis.Redis:
+    """An asyncio client with bytes-free answers and a bounded pool that *waits* for a
+    free connection: hundreds of polls in flight must queue, not fail with
+    MaxConnectionsError (a plain pool raises as soon as it is exhausted)."""
+    pool = aredis.BlockingConnectionPool.from_url(
+        url, decode_responses=True, max_connections=max_connections, timeout=30
+    )
+    return aredis.Redis.from_pool(pool)
 
 
 def resolve_url(explicit: str | None = None) -> str | None:
