@@ -28,7 +28,7 @@ from aggregator.server import start_server
 from cache.locks import SingletonLock
 
 if TYPE_CHECKING:
-    from aggregator.provider_status import LiveState
+    from aggregator.provider_listing import LiveState
 
 log = logging.getLogger("slotradar")
 
@@ -204,7 +204,7 @@ async def cmd_run(settings: Settings, serve: bool = True, publish: bool = True) 
 
 def cmd_providers(settings: Settings) -> int:
     """Adapters and their status; with a reachable Redis, the fleet's live protection state."""
-    from aggregator.provider_status import format_rows, list_providers
+    from aggregator.provider_listing import format_rows, list_providers
 
     rows = list_providers(settings)
     working = [r.platform for r in rows if r.usage != "broken"]
@@ -219,7 +219,7 @@ async def _live_provider_states(
     """None without a Redis server to ask (an embedded one would be empty anyway)."""
     import redis.asyncio as aredis
 
-    from aggregator.provider_status import live_states, provider_settings
+    from aggregator.provider_listing import live_states, provider_settings
     from cache.connection import resolve_url
     from cache.keys import Keys
 

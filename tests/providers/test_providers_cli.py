@@ -12,7 +12,7 @@ from pathlib import Path
 import redis.asyncio as aredis
 
 from aggregator.models import Location, PollResult, Status
-from aggregator.provider_status import classify
+from aggregator.provider_listing import classify
 from cache.keys import Keys
 from cache.protection.redis_gate import ProviderState, RedisGate
 from cache.store import Store
