@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from multidict import CIMultiDict, CIMultiDictProxy
-
 from aggregator import http_cache
+from aggregator.answers import Answer
 from aggregator.manifest import FileEntry, Manifest, digest, load_manifest
 from aggregator.precompress import ENCODING_SUFFIXES
 
@@ -25,14 +24,12 @@ log = logging.getLogger("slotradar.server")
 
 MAX_FILE_BYTES = 20_000_000
 NOT_FOUND_PAGES = ("404.html",)
-Headers = CIMultiDictProxy[str]
 
 
 @dataclass(frozen=True)
 class Representation:
-    body: bytes
-    headers: Headers  # full response headers (Content-Length is added by aiohttp)
-    not_modified_headers: Headers
+    ok: Answer
+    not_modified: Answer
     etag: str
 
 
@@ -51,10 +48,6 @@ class Resource:
         return self.variants["identity"]
 
 
-def _headers(items: dict[str, str]) -> Headers:
-    return CIMultiDictProxy(CIMultiDict(items))
-
-
 def build_resource(rel_path: str, entry: FileEntry, bodies: dict[str, bytes]) -> Resource:
     """Every representation's headers, computed once per release."""
     base = {
@@ -71,7 +64,9 @@ def build_resource(rel_path: str, entry: FileEntry, bodies: dict[str, bytes]) ->
         full = {"Content-Type": http_cache.content_type(rel_path), **validators}
         if coding != "identity":
             full["Content-Encoding"] = coding
-        variants[coding] = Representation(body, _headers(full), _headers(validators), etag)
+        variants[coding] = Representation(
+            Answer.make(200, full, body), Answer.make(304, validators), etag
+        )
     return Resource(rel_path, entry.sha256, entry.mtime, variants)
 
 
@@ -117,7 +112,7 @@ def _read(path: str) -> bytes:
 class LoadedRelease:
     name: str
     resources: dict[str, Resource]  # raw URL path -> resource
-    not_found: Resource | None
+    not_found: Answer | None
 
     @classmethod
     def load(cls, root: Path, previous: LoadedRelease | None = None) -> LoadedRelease:
@@ -151,5 +146,14 @@ class LoadedRelease:
                     bodies[coding] = _read(listing[rel + suffix])
             by_rel[rel] = build_resource(rel, entry, bodies)
         resources = {url: res for rel, res in by_rel.items() for url in url_paths(rel)}
-        not_found = next((by_rel[p] for p in NOT_FOUND_PAGES if p in by_rel), None)
-        return cls(os.path.basename(real_root), resources, not_found)
+        page = next((by_rel[p] for p in NOT_FOUND_PAGES if p in by_rel), None)
+        missing = None if page is None else not_found(page)
+        return cls(os.path.basename(real_root), resources, missing)
+
+
+def not_found(page: Resource) -> Answer:
+    """The release's 404 page, short-lived: the missing page may appear at the next publish."""
+    ok = page.variants["identity"].ok
+    headers = {**ok.headers, "Cache-Control": http_cache.ERROR_CACHE}
+    headers.pop("Vary", None)
+    return Answer.make(404, headers, ok.body)

@@ -30,8 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from aggregator.clock import ManualClock
 from aggregator.config import SiteSettings
@@ -42,6 +41,7 @@ from cache.store import Store
 from tests.serving.nginx import bare_config, free_port, production_config, running_nginx
 from tests.serving.synthetic import poll_result, seed, synthetic_locations
 
+ROOT = Path(__file__).resolve().parent.parent
 WRK = shutil.which("wrk") or "/usr/bin/wrk"
 CONNECTIONS = 256
 SERVE_SCRIPT = """
