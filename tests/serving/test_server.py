@@ -215,3 +215,28 @@ def complete_status_files(site: SiteSettings) -> set[bytes]:
         for p in (site.output_dir / "releases").iterdir()
         if (p / ".complete").exists()
     }
+
+
+async def test_make_app_serves_the_same_answers(site: SiteSettings) -> None:
+    from aiohttp import web
+
+    from aggregator.server import make_app
+
+    hand_release(site.output_dir, "r1", extra_files(), 1_770_000_000)
+    runner = web.AppRunner(make_app(site.output_dir), access_log=None)
+    await runner.setup()
+    tcp = web.TCPSite(runner, "127.0.0.1", 0)
+    await tcp.start()
+    try:
+        port = runner.addresses[0][1]
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            ok, body = await fetch(client, "/", {"Accept-Encoding": "br"})
+            assert ok.headers["content-encoding"] == "br"
+            assert brotli.decompress(body) == extra_files()["index.html"]
+            again, _ = await fetch(client, "/", {"Accept-Encoding": "br",
+                                                 "If-None-Match": ok.headers["etag"]})
+            assert again.status_code == 304
+            assert (await client.post("/")).status_code == 405
+            assert (await client.get("/%2e%2e/x")).status_code == 400
+    finally:
+        await runner.cleanup()
