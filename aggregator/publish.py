@@ -119,6 +119,7 @@ class Publisher:
         self.before_swap = before_swap  # test hook: simulate a crash mid-publish
         self.reload = reload or ReloadPolicy()
         self.state: SiteState | None = None
+        self.last_release: str | None = None  # ours; another name in Redis: someone else published
 
     @property
     def output_dir(self) -> Path:
@@ -128,7 +129,13 @@ class Publisher:
         """Bring ``self.state`` up to date; True when it was a full reload."""
         now = self.clock.now().timestamp()
         state = self.state
-        if state is None or self.reload.due(state.publishes_since_full, now - state.loaded_at):
+        # Another publisher (the fleet lock moved) took dirty ids we never saw: reload.
+        latest = await self.store.redis.hget(self.store.keys.publish_meta, "release")
+        if (
+            state is None
+            or latest != self.last_release
+            or self.reload.due(state.publishes_since_full, now - state.loaded_at)
+        ):
             self.state = await read_full(self.store, now)
             return True
         await read_changes(self.store, state, dirty)
@@ -150,6 +157,7 @@ class Publisher:
             await self.store.restore_dirty(dirty)
             raise
         report = replace(report, read_seconds=read_seconds, full_read=full)
+        self.last_release = report.release
         await self.store.redis.hset(
             self.store.keys.publish_meta,
             mapping={

@@ -177,3 +177,19 @@ async def test_write_failure_keeps_previous_release(publisher: Publisher, redis:
     assert current_release(publisher.output_dir) == first
     assert [p.name for p in (publisher.output_dir / "releases").iterdir()] == [first.name]
     assert await redis.scard(keys.dirty) == 1  # the change is retried next time
+
+
+async def test_reloads_fully_after_another_publisher_took_the_dirty_ids(
+    publisher: Publisher, store: Store, site: SiteSettings, locations: list[Location],
+    clock: ManualClock,
+) -> None:
+    await publisher.publish()
+    assert not (await publisher.publish()).full_read  # ours was the last publish: incremental
+    changed = await change_one(store, locations, 11, clock)
+    other = Publisher(store, site, clock)  # the fleet's publish lock moved to another process
+    await other.publish()
+    report = await publisher.publish()  # no dirty ids left for us, but we must see the change
+    assert report.full_read
+    assert publisher.state is not None
+    assert publisher.state.availabilities[changed.id] == (
+        await store.get_availabilities([changed.id]))[changed.id]
