@@ -9,7 +9,6 @@ they are); lines marked ``# brotli`` are kept only when the brotli_static module
 from __future__ import annotations
 
 import argparse
-import getpass
 import re
 import sys
 from dataclasses import dataclass
@@ -75,10 +74,6 @@ def main(argv: list[str] | None = None) -> int:
                          MODULES_DIR if brotli_available() else None)
     sys.stdout.write(render(args.template.read_text(), params))
     return 0
-
-
-def current_user() -> str:
-    return getpass.getuser()
 
 
 if __name__ == "__main__":

@@ -26,7 +26,6 @@ _LINK_FALLBACK = frozenset({errno.EXDEV, errno.EMLINK, errno.EPERM, errno.ENOTSU
 class WriteStats:
     written: int = 0
     linked: int = 0
-    compressed: int = 0
     pages: int = 0
     entries: dict[str, FileEntry] = field(default_factory=dict)
 
@@ -123,7 +122,6 @@ def write_files(
         else:
             entry = _write_changed(target, rel, data, sha, now)
             stats.written += 1
-            stats.compressed += entry.gzip is not None or entry.br is not None
         stats.entries[rel] = entry
         stats.pages += rel.endswith(".html")
     write_new(target / MANIFEST_NAME, manifest_bytes(target.name, stats.entries), now)

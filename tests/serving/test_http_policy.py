@@ -82,3 +82,22 @@ def test_small_and_binary_files_are_not_compressed() -> None:
     assert compress("tiny.html", b"<p>hi</p>") == compress("x.png", b"\x89PNG" * 500)
     assert compress("tiny.html", b"<p>hi</p>").gzip is None
     assert compress("x.png", b"\x89PNG" * 500).br is None
+
+
+def test_nginx_template_renders_every_token() -> None:
+    from pathlib import Path
+
+    from aggregator.nginx_conf import TEMPLATE, NginxParams, render
+
+    params = NginxParams(root=Path("/srv/site/current"), listen="127.0.0.1:8080", modules=None)
+    config = render(TEMPLATE.read_text(), params)
+    assert "@@" not in config and "root /srv/site/current;" in config
+    assert "listen 127.0.0.1:8080 " in config
+    directives = [line.split("#")[0] for line in config.splitlines()]
+    assert not any("brotli" in d for d in directives)  # module absent: left out
+    with_brotli = render(TEMPLATE.read_text(), NginxParams(Path("/r"), "80"))
+    assert "load_module /usr/lib/nginx/modules/ngx_http_brotli_static_module.so;" in with_brotli
+    assert "brotli_static on;" in with_brotli
+    assert http_cache.CONTENT_SECURITY_POLICY in config  # one policy for both servers
+    with pytest.raises(ValueError, match="@@NOPE@@"):
+        render("x @@NOPE@@", params)
