@@ -19,7 +19,8 @@ STATUS_CACHE = "public, max-age=10, stale-while-revalidate=60, stale-if-error=86
 IMMUTABLE_CACHE = "public, max-age=31536000, immutable"
 ERROR_CACHE = "public, max-age=10"
 NO_STORE = "no-store"
-STATUS_FILE = "status.json"
+# The freshness clock: status.json and the per-area status/<area>.json.
+STATUS_FILES = re.compile(r"^status(?:\.json|/[^/]+\.json)$")
 
 # Self-hosted scripts, styles, images and status.json only: no inline code, no eval, no
 # plugins, not framable. Short on purpose: it rides on every response of a rush.
@@ -65,7 +66,7 @@ def is_hashed_asset(rel_path: str) -> bool:
 def cache_control(rel_path: str) -> str:
     if is_hashed_asset(rel_path):
         return IMMUTABLE_CACHE
-    if rel_path == STATUS_FILE:
+    if STATUS_FILES.match(rel_path):
         return STATUS_CACHE
     return PAGE_CACHE
 

@@ -34,6 +34,8 @@ def test_cache_lifetimes() -> None:
     assert http_cache.cache_control("static/app.0123456789.js") == http_cache.IMMUTABLE_CACHE
     assert http_cache.cache_control("static/img/logo.abcdef0123.svg").endswith("immutable")
     assert "max-age=10," in http_cache.cache_control("status.json")
+    assert http_cache.cache_control("status/75.json") == http_cache.STATUS_CACHE
+    assert http_cache.cache_control("data/status.json") == http_cache.PAGE_CACHE
     page = http_cache.cache_control("area/75.html")
     assert "max-age=60" in page and "stale-while-revalidate=300" in page
     assert "stale-if-error=86400" in page

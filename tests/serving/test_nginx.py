@@ -62,6 +62,8 @@ async def test_headers_and_precompressed_variants(site: SiteSettings,
     assert asset.headers["cache-control"] == http_cache.IMMUTABLE_CACHE
     assert asset.headers["content-type"] == "text/javascript; charset=utf-8"
     assert gzip.decompress(asset_body) == ASSET
+    area_status, _ = await fetch(nginx, "/status/75.json")
+    assert area_status.headers["cache-control"] == http_cache.STATUS_CACHE
     feed, _ = await fetch(nginx, "/feed.atom")
     assert feed.headers["content-type"] == "application/atom+xml"
     _, en_body = await fetch(nginx, "/en/", {"Accept-Encoding": "identity"})

@@ -41,6 +41,7 @@ def extra_files() -> dict[str, bytes]:
         "404.html": b"<!doctype html><title>gone</title><p>Not here.</p>",
         HASHED: ASSET,
         "area/75.html": page,
+        "status/75.json": b'{"checked": {}}',
     }
 
 
