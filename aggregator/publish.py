@@ -2,25 +2,31 @@
 
 The ``current`` symlink is replaced with ``os.replace`` (an atomic rename), so a crash at
 any point leaves the previous release serving; half-written releases are never pointed
-at and are swept on the next publish.
+at and are swept on the next publish. Files whose bytes did not change are hard-linked
+from the previous release with their precompressed variants (see ``release_files``), and
+the publisher re-reads from Redis only the locations marked dirty (see ``site_state``).
 """
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import secrets
 import shutil
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
 from aggregator.clock import Clock
 from aggregator.config import SiteSettings
+from aggregator.manifest import load_manifest
 from aggregator.models import Availability, Location
 from aggregator.pages import SiteFiles, SiteRenderer
+from aggregator.release_files import fsync_dirs, write_files, write_new
+from aggregator.site_state import ReloadPolicy, SiteState, read_changes, read_full
 from cache.store import Store
 
 log = logging.getLogger("slotradar.publish")
@@ -34,6 +40,12 @@ class PublishReport:
     pages: int
     locations: int
     seconds: float
+    read_seconds: float = 0.0
+    render_seconds: float = 0.0
+    write_seconds: float = 0.0  # write + compress + fsync + swap
+    written: int = 0
+    linked: int = 0
+    full_read: bool = True
 
 
 class PublishError(Exception):
@@ -56,11 +68,7 @@ def swap_current(output_dir: Path, release: Path) -> None:
     tmp = output_dir / f".current-{os.getpid()}-{time.monotonic_ns()}"
     os.symlink(os.path.relpath(release, output_dir), tmp)
     os.replace(tmp, output_dir / "current")
-    dir_fd = os.open(output_dir, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    fsync_dirs([output_dir])
 
 
 def prune_releases(output_dir: Path, keep: int) -> None:
@@ -76,21 +84,25 @@ def prune_releases(output_dir: Path, keep: int) -> None:
             shutil.rmtree(path, ignore_errors=True)
 
 
-def _write(path: Path, content: str | bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = content.encode() if isinstance(content, str) else content
-    with open(path, "wb") as handle:
-        handle.write(data)
+def write_release(
+    target: Path, files: SiteFiles, previous: Path | None = None, now: int | None = None
+) -> int:
+    """Write every file of a release (linking unchanged ones from ``previous``); returns
+    the number of HTML pages."""
+    stamp = int(time.time()) if now is None else now
+    manifest = None if previous is None else load_manifest(previous)
+    return write_files(target, files, stamp, previous, manifest).pages
 
 
-def write_release(target: Path, files: SiteFiles) -> int:
-    """Write every file of a release; returns the number of HTML pages."""
-    for rel, data in files.items():
-        _write(target / rel, data)
-    return sum(1 for rel in files if rel.endswith(".html"))
+def describe_os_error(exc: OSError) -> str:
+    if exc.errno in {errno.ENOSPC, errno.EDQUOT}:
+        return f"disk full while writing the release ({exc})"
+    return str(exc)
 
 
 class Publisher:
+    """Long-lived: keeps the last state read from Redis, so a publish reads only what changed."""
+
     def __init__(
         self,
         store: Store,
@@ -98,30 +110,55 @@ class Publisher:
         clock: Clock,
         renderer: SiteRenderer | None = None,
         before_swap: Callable[[Path], None] | None = None,
+        reload: ReloadPolicy | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
         self.clock = clock
         self.renderer = renderer or SiteRenderer(settings)
         self.before_swap = before_swap  # test hook: simulate a crash mid-publish
+        self.reload = reload or ReloadPolicy()
+        self.state: SiteState | None = None
+        self.last_release: str | None = None  # ours; another name in Redis: someone else published
 
     @property
     def output_dir(self) -> Path:
         return self.settings.output_dir
 
+    async def _read(self, dirty: set[str]) -> bool:
+        """Bring ``self.state`` up to date; True when it was a full reload."""
+        now = self.clock.now().timestamp()
+        state = self.state
+        # Another publisher (the fleet lock moved) took dirty ids we never saw: reload.
+        latest = await self.store.redis.hget(self.store.keys.publish_meta, "release")
+        if (
+            state is None
+            or latest != self.last_release
+            or self.reload.due(state.publishes_since_full, now - state.loaded_at)
+        ):
+            self.state = await read_full(self.store, now)
+            return True
+        await read_changes(self.store, state, dirty)
+        state.publishes_since_full += 1
+        return False
+
     async def publish(self) -> PublishReport:
         started = time.perf_counter()
         dirty = await self.store.take_dirty()
         try:
-            ids = await self.store.location_ids()
-            locations = await self.store.get_locations(ids)
-            availabilities = await self.store.get_availabilities(ids)
-            places = await self.store.place_keys(ids)
+            full = await self._read(dirty)
+            assert self.state is not None
+            read_seconds = time.perf_counter() - started
             now = self.clock.now()
-            report = self._publish_files(locations, availabilities, now, started, places)
+            report = self._publish_files(
+                dict(self.state.locations), dict(self.state.availabilities), now, started,
+                dict(self.state.places),
+            )
         except BaseException:
             await self.store.restore_dirty(dirty)
             raise
+        report = replace(report, read_seconds=read_seconds, full_read=full)
+        self.last_release = report.release
         await self.store.redis.hset(
             self.store.keys.publish_meta,
             mapping={
@@ -143,25 +180,47 @@ class Publisher:
     ) -> PublishReport:
         releases = self.output_dir / "releases"
         releases.mkdir(parents=True, exist_ok=True)
+        previous = current_release(self.output_dir)
         target = releases / release_id(now)
         target.mkdir()  # never reuse a directory: it could be the live release
         try:
+            render_started = time.perf_counter()
             files = self.renderer.render(locations, availabilities, now, places)
-            pages = write_release(target, files)
+            write_started = time.perf_counter()
+            manifest = None if previous is None else load_manifest(previous)
+            stats = write_files(target, files, int(now.timestamp()), previous, manifest)
             if self.before_swap is not None:
                 self.before_swap(target)
-            (target / COMPLETE_MARKER).write_text(now.isoformat())
+            write_new(target / COMPLETE_MARKER, now.isoformat().encode(), int(now.timestamp()))
+            fsync_dirs([target, releases])
             swap_current(self.output_dir, target)
         except OSError as exc:
             shutil.rmtree(target, ignore_errors=True)
-            raise PublishError(f"publish failed, previous release kept: {exc}") from exc
+            raise PublishError(
+                f"publish failed, previous release kept: {describe_os_error(exc)}"
+            ) from exc
+        except BaseException:
+            shutil.rmtree(target, ignore_errors=True)
+            raise
+        done = time.perf_counter()
         prune_releases(self.output_dir, self.settings.keep_releases)
         seconds = time.perf_counter() - started
         log.info(
-            "published %s: %d pages, %d locations in %.3fs",
+            "published %s: %d pages (%d written, %d linked), %d locations in %.3fs",
             target.name,
-            pages,
+            stats.pages,
+            stats.written,
+            stats.linked,
             len(locations),
             seconds,
         )
-        return PublishReport(target.name, pages, len(locations), seconds)
+        return PublishReport(
+            target.name,
+            stats.pages,
+            len(locations),
+            seconds,
+            render_seconds=write_started - render_started,
+            write_seconds=done - write_started,
+            written=stats.written,
+            linked=stats.linked,
+        )

@@ -1,0 +1,54 @@
+"""Precompressed variants (``.gz``, ``.br``) written next to each compressible file.
+
+Compression happens once per changed file at publish time, never per request: nginx
+(``gzip_static``/``brotli_static``) and the built-in server both serve the stored bytes.
+Output is deterministic (gzip mtime 0, no file name) so unchanged input gives unchanged bytes.
+"""
+
+from __future__ import annotations
+
+import gzip
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+import brotli
+
+COMPRESSIBLE_SUFFIXES = frozenset(
+    {".html", ".css", ".js", ".mjs", ".json", ".map", ".svg", ".xml", ".atom", ".txt"}
+    | {".webmanifest"}
+)
+MIN_COMPRESS_BYTES = 256
+# Brotli at 11 costs ~1 s per MB; above this size (status.json of a big site, rewritten on
+# every publish) a lower quality keeps a publish fast at a few percent of size.
+BROTLI_MAX_QUALITY_BYTES = 128 * 1024
+BROTLI_LARGE_QUALITY = 6
+ENCODING_SUFFIXES = {"br": ".br", "gzip": ".gz"}
+
+
+@dataclass(frozen=True)
+class Variants:
+    gzip: bytes | None
+    br: bytes | None
+
+
+def is_compressible(rel_path: str, size: int) -> bool:
+    return size >= MIN_COMPRESS_BYTES and PurePosixPath(rel_path).suffix in COMPRESSIBLE_SUFFIXES
+
+
+def gzip_bytes(data: bytes) -> bytes:
+    """``gzip -9 -n``: mtime 0 and no name, so the output depends on the input only."""
+    return gzip.compress(data, compresslevel=9, mtime=0)
+
+
+def brotli_bytes(data: bytes) -> bytes:
+    quality = 11 if len(data) <= BROTLI_MAX_QUALITY_BYTES else BROTLI_LARGE_QUALITY
+    return bytes(brotli.compress(data, quality=quality))
+
+
+def compress(rel_path: str, data: bytes) -> Variants:
+    """The variants worth storing: none for small or binary files, none that do not shrink."""
+    if not is_compressible(rel_path, len(data)):
+        return Variants(None, None)
+    gz = gzip_bytes(data)
+    br = brotli_bytes(data)
+    return Variants(gz if len(gz) < len(data) else None, br if len(br) < len(data) else None)

@@ -1,0 +1,129 @@
+"""Write one release's files: hard-link what did not change, write and compress the rest.
+
+Unchanged bytes (same path, same sha256 as the previous release's manifest) are linked
+from the previous release together with their ``.gz``/``.br``, so a publish costs I/O and
+compression only for the files that changed. Files are never modified in place (they may
+be shared with the live release): new ones are created with ``O_EXCL``.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from aggregator.manifest import MANIFEST_NAME, FileEntry, Manifest, digest, manifest_bytes
+from aggregator.manifest import unchanged_entry as previous_entry
+from aggregator.precompress import ENCODING_SUFFIXES, compress
+
+# Errors that mean "cannot link here" (another filesystem, link limit): write instead.
+_LINK_FALLBACK = frozenset({errno.EXDEV, errno.EMLINK, errno.EPERM, errno.ENOTSUP})
+
+
+@dataclass
+class WriteStats:
+    written: int = 0
+    linked: int = 0
+    pages: int = 0
+    entries: dict[str, FileEntry] = field(default_factory=dict)
+
+
+def checked_relative(rel_path: str) -> str:
+    """Renderer output must stay inside the release: no absolute paths, no dot segments."""
+    parts = PurePosixPath(rel_path).parts
+    if not parts or rel_path.startswith("/") or "\\" in rel_path or "\x00" in rel_path:
+        raise ValueError(f"unsafe release path {rel_path!r}")
+    if any(p in {".", ".."} or p.startswith(".") for p in parts):
+        raise ValueError(f"unsafe release path {rel_path!r}")
+    return rel_path
+
+
+def write_new(path: Path, data: bytes, mtime: int) -> None:
+    """Create (never overwrite), write, fsync, stamp the first-seen time."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.utime(path, (mtime, mtime))
+
+
+def _link_unchanged(previous: Path, target: Path, rel: str, entry: FileEntry) -> bool:
+    """Link a file and its variants from the previous release; False if it cannot be."""
+    names = [rel] + [rel + ENCODING_SUFFIXES[c] for c in ("gzip", "br") if getattr(entry, c)]
+    try:
+        source = previous / rel
+        st = source.lstat()
+        if not source.is_file() or source.is_symlink() or st.st_size != entry.size:
+            return False
+        for name in names:
+            os.link(previous / name, target / name, follow_symlinks=False)
+    except OSError as exc:
+        if exc.errno in _LINK_FALLBACK or exc.errno == errno.ENOENT:
+            for name in names:  # undo a half-linked set, then write it afresh
+                (target / name).unlink(missing_ok=True)
+            return False
+        raise
+    return True
+
+
+def _write_changed(target: Path, rel: str, data: bytes, sha: str, now: int) -> FileEntry:
+    variants = compress(rel, data)
+    write_new(target / rel, data, now)
+    if variants.gzip is not None:
+        write_new(target / (rel + ".gz"), variants.gzip, now)
+    if variants.br is not None:
+        write_new(target / (rel + ".br"), variants.br, now)
+    return FileEntry(
+        size=len(data),
+        sha256=sha,
+        mtime=now,
+        gzip=None if variants.gzip is None else len(variants.gzip),
+        br=None if variants.br is None else len(variants.br),
+    )
+
+
+def fsync_dirs(dirs: Iterable[Path]) -> None:
+    for directory in dirs:
+        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def write_files(
+    target: Path,
+    files: Mapping[str, bytes],
+    now: int,
+    previous: Path | None = None,
+    previous_manifest: Manifest | None = None,
+) -> WriteStats:
+    """Fill ``target`` (an empty new directory) and its manifest; fsyncs files and dirs."""
+    stats = WriteStats()
+    dirs = {target}
+    for rel, data in files.items():
+        checked_relative(rel)
+        parent = (target / rel).parent
+        if parent not in dirs:
+            parent.mkdir(parents=True, exist_ok=True)
+            dirs.update(p for p in (parent, *parent.parents) if target in p.parents)
+        sha = digest(data)
+        entry = previous_entry(previous_manifest, rel, sha)
+        if entry is not None and previous is not None and _link_unchanged(
+            previous, target, rel, entry
+        ):
+            stats.linked += 1
+        else:
+            entry = _write_changed(target, rel, data, sha, now)
+            stats.written += 1
+        stats.entries[rel] = entry
+        stats.pages += rel.endswith(".html")
+    write_new(target / MANIFEST_NAME, manifest_bytes(target.name, stats.entries), now)
+    fsync_dirs(sorted(dirs, key=lambda p: len(p.parts), reverse=True))
+    return stats

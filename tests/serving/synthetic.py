@@ -1,0 +1,41 @@
+"""Synthetic locations and polls (new content, shaped like the sandbox's) for the serving
+tests and ``bench/serve.py``: deterministic, any size, written through the real Store."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from aggregator.areas import AREA_NAMES
+from aggregator.models import Location, PollResult, Slot, Status
+from cache.store import Store
+
+
+def synthetic_locations(count: int) -> list[Location]:
+    areas = sorted(AREA_NAMES)
+    return [
+        Location(
+            id=f"synth:{i:05d}",
+            platform="synth",
+            upstream_id=f"{i:05d}",
+            name=f"Centre de santé n°{i}",
+            city=f"Ville {i % 97}",
+            area=areas[i % len(areas)],
+            booking_url=f"https://booking.invalid/centre/{i}",
+        )
+        for i in range(count)
+    ]
+
+
+def poll_result(index: int, now: datetime, variant: int = 0) -> PollResult:
+    """A few slots in the next days; ``variant`` shifts them to make a real change."""
+    if (index + variant) % 5 == 0:
+        return PollResult(status=Status.NO_SLOTS, valid_at=now)
+    first = now + timedelta(hours=1 + (index + variant) % 30)
+    slots = tuple(Slot(start=first + timedelta(minutes=15 * k)) for k in range(1 + index % 4))
+    return PollResult(status=Status.OK, slots=slots, valid_at=now)
+
+
+async def seed(store: Store, locations: list[Location], now: datetime) -> None:
+    await store.save_locations(locations, due_at=now.timestamp())
+    for i, location in enumerate(locations):
+        await store.write(location, poll_result(i, now), now)
