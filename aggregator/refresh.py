@@ -11,6 +11,7 @@ import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from aggregator import metrics
 from aggregator.clock import Clock
 from aggregator.models import Location, PollResult, Status
 from aggregator.policy import PollObservation, PollRecorder, RefreshPolicy
@@ -122,6 +123,7 @@ class Coordinator:
                 self._retry_after[location.id] = exc.retry_after or 0.0
                 return WriteReport(WriteOutcome.SKIPPED)
         written = await self.store.write(location, result, now)
+        metrics.record_poll(location.platform, written.outcome.value)
         self._requests[location.id] = result.requests
         report.polled += 1
         report.requests += result.requests

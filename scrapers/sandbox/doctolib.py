@@ -110,6 +110,8 @@ def make_app(world: World, clock: Clock, faults: FaultState) -> web.Application:
                 rendered = [
                     s.start.astimezone(PARIS).isoformat(timespec="milliseconds") for s in day_slots
                 ]
+            if day_slots:
+                rendered.extend(faults.plan(PLATFORM).absurd_slots)
             days.append({"date": day.isoformat(), "slots": rendered})
         body: dict[str, object] = {"availabilities": days, "total": len(free)}
         if not free:

@@ -26,6 +26,7 @@ class FaultPlan:
     oversized_bytes: int = 5_000_000
     reset: float = 0.0  # probability of closing the connection mid-answer
     drift: bool = False  # emulate an upstream format change
+    absurd_slots: list[str] = field(default_factory=list)  # raw slot strings added to each day
     seed: int = 0
     rng: random.Random = field(default_factory=random.Random, repr=False, compare=False)
 
