@@ -11,6 +11,8 @@ import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from redis.exceptions import RedisError
+
 from aggregator import metrics
 from aggregator.clock import Clock
 from aggregator.models import Location, PollResult, Status
@@ -109,8 +111,8 @@ class Coordinator:
         now = self.clock.now()
         try:
             result = await adapter.poll(location, now)
-        except asyncio.CancelledError:
-            raise
+        except (asyncio.CancelledError, RedisError):
+            raise  # our own Redis is down, not upstream: the lease brings the location back
         except Exception as exc:  # every failure stays with this one location
             if not isinstance(exc, AdapterError):
                 log.exception("adapter %s crashed on %s", adapter.platform, location.id)
@@ -196,8 +198,11 @@ class Coordinator:
     def _finished(tasks: set[asyncio.Task[None]]) -> Callable[[asyncio.Task[None]], None]:
         def done(task: asyncio.Task[None]) -> None:
             tasks.discard(task)
-            if not task.cancelled() and task.exception() is not None:
-                log.error("poll task failed", exc_info=task.exception())
+            exc = None if task.cancelled() else task.exception()
+            if isinstance(exc, RedisError):
+                log.warning("poll lost, Redis unavailable (retried after the lease): %s", exc)
+            elif exc is not None:
+                log.error("poll task failed", exc_info=exc)
 
         return done
 

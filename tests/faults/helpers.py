@@ -202,3 +202,55 @@ def wait_until(predicate: object, timeout: float, what: str, every: float = 0.1)
 def write_config(path: Path, body: str) -> Path:
     path.write_text(body)
     return path
+
+
+def daemon_config(path: Path, redis_url: str, prefix: str, site_dir: Path, *,
+                  locations: int = 10, extra: str = "") -> Path:
+    """A fast `slotradar run` on the sandbox: short ticks, leases and publish interval."""
+    return write_config(path, f"""
+[redis]
+url = "{redis_url}"
+prefix = "{prefix}"
+[site]
+output_dir = "{site_dir}"
+port = 0
+publish_interval = 0.3
+[sandbox]
+locations_per_platform = {locations}
+rate = 500
+[worker]
+tick = 0.2
+lease = 2
+{extra}
+""")
+
+
+def latest_check(client: object, prefix: str) -> float:
+    """The newest checked_at over every location (0 when none)."""
+    import redis as sync_redis
+
+    assert isinstance(client, sync_redis.Redis)
+    keys = Keys(prefix)
+    newest = 0.0
+    for lid in client.smembers(keys.locations):
+        raw = client.hget(keys.availability(lid.decode() if isinstance(lid, bytes) else lid),
+                          "checked_at")
+        if raw:
+            newest = max(newest, float(raw))
+    return newest
+
+
+def make_all_due(client: object, prefix: str, platform: str = PLATFORM) -> None:
+    """What an operator does to force a full round: every location due now."""
+    import redis as sync_redis
+
+    assert isinstance(client, sync_redis.Redis)
+    due = Keys(prefix).due(platform)
+    client.zadd(due, dict.fromkeys(client.zrange(due, 0, -1), 0.0))
+
+
+def http_ok(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=5).status_code == 200
+    except httpx.HTTPError:
+        return False
