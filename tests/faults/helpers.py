@@ -254,3 +254,39 @@ def http_ok(url: str) -> bool:
         return httpx.get(url, timeout=5).status_code == 200
     except httpx.HTTPError:
         return False
+
+
+@dataclass
+class SitePoller:
+    """GETs a URL every few ms in a thread; remembers every status (0: no answer)."""
+
+    url: str
+    statuses: list[int] = field(default_factory=list)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def __enter__(self) -> SitePoller:
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        with httpx.Client(timeout=5) as http:
+            while not self._stop.is_set():
+                try:
+                    self.statuses.append(http.get(self.url).status_code)
+                except httpx.HTTPError:
+                    self.statuses.append(0)
+                time.sleep(0.02)
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(10)
+
+
+def start_serve(cfg: Path, cwd: Path, started: list[Child]) -> str:
+    """A separate `slotradar serve` on the same output dir: the site outlives the poller."""
+    serve = Child.start(slotradar("-c", str(cfg), "serve"), cwd, child_env())
+    started.append(serve)
+    return serve.wait_for(r"on (http://\S+)").group(1)
