@@ -61,6 +61,13 @@ class ProgressBar:
         self.stream.flush()
 
 
+def publish_failure(exc: BaseException) -> str:
+    """One line an operator can act on, whether the publisher or the filesystem raised."""
+    if isinstance(exc, PublishError):
+        return str(exc)
+    return f"publish failed, previous release kept: {exc}"
+
+
 def exit_code(reports: dict[str, ProviderReport]) -> int:
     """0 all ok, 1 some providers failed, 2 all providers failed."""
     failed = [r for r in reports.values() if r.all_failed or (r.polled == 0 and r.last_error)]
@@ -85,8 +92,7 @@ async def cmd_refresh_once(settings: Settings) -> int:
             published = await rt.publisher.publish()
             print(f"published {published.release}: {published.pages} pages")
         except (PublishError, OSError) as exc:
-            log.error("publish failed, previous release kept: %s", exc)
-            print(f"error: {exc}", file=sys.stderr)
+            log.error("%s", publish_failure(exc))
             return EXIT_ALL_FAILED
         return exit_code(reports)
 
@@ -97,7 +103,7 @@ async def cmd_publish(settings: Settings) -> int:
             report = await rt.publisher.publish()
         except (PublishError, OSError) as exc:
             # e.g. disk full: one clear line, not a traceback; the old release still serves
-            log.error("publish failed, previous release kept: %s", exc)
+            log.error("%s", publish_failure(exc))
             return EXIT_ALL_FAILED
         print(
             f"published {report.release}: {report.pages} pages, {report.locations} locations "
@@ -164,8 +170,7 @@ class Daemon:
             except (PublishError, OSError) as exc:
                 # disk full and the like: the previous release keeps serving; retry next tick
                 metrics.record_publish(None)
-                log.error("publish failed, previous release kept: %s", exc,
-                          extra={"error": type(exc).__name__})
+                log.error("%s", publish_failure(exc), extra={"error": type(exc).__name__})
 
     async def plan_tick(self) -> None:
         """Adaptive planner (a fleet singleton inside); a no-op with a fixed policy."""

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -100,9 +100,10 @@ class Child:
     lines: list[str] = field(default_factory=list)
 
     @classmethod
-    def start(cls, args: list[str], cwd: Path, env: dict[str, str]) -> Child:
+    def start(cls, args: list[str], cwd: Path, env: dict[str, str],
+              preexec_fn: Callable[[], None] | None = None) -> Child:
         proc = subprocess.Popen(args, cwd=cwd, env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True)
+                                stderr=subprocess.STDOUT, text=True, preexec_fn=preexec_fn)
         child = cls(proc)
         threading.Thread(target=child._pump, daemon=True).start()
         return child

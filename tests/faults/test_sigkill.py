@@ -51,7 +51,8 @@ def test_sigkill_mid_poll_then_restart_resumes(tmp_path: Path, redis_url: str,
         url = start_serve(cfg, tmp_path, started)
         with SitePoller(url) as poller:
             # slow upstream: the next polls hang, holding their leases, when the kill comes
-            httpx.put(f"{sandbox}/_sandbox/faults/doctolib", json={"latency": 30}).raise_for_status()
+            slow = httpx.put(f"{sandbox}/_sandbox/faults/doctolib", json={"latency": 30})
+            slow.raise_for_status()
             make_all_due(client, keys.prefix)
             leases = keys.leases("doctolib")
             wait_until(lambda: client.hlen(leases) > 0, 20, "polls in flight")

@@ -1,0 +1,117 @@
+"""Disk full while rendering: the previous release keeps serving, the daemon logs one
+clear error, stays up, and publishes again once space is back.
+
+The disk is a real 256 kB tmpfs when this machine lets us mount one; otherwise the
+daemon runs under RLIMIT_FSIZE (with SIGXFSZ ignored, so writes fail with EFBIG as they
+would with ENOSPC) and the limit is lifted with prlimit to "free space".
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import resource
+import signal
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+
+from aggregator.publish import current_release
+from cache.keys import Keys
+from tests.faults.helpers import (
+    Child,
+    child_env,
+    children,
+    daemon_config,
+    slotradar,
+    start_serve,
+    wait_until,
+)
+
+SMALL_FILE_LIMIT = 600  # bytes: below the size of the static files
+
+
+@contextlib.contextmanager
+def small_disk(where: Path) -> Iterator[bool]:
+    """Yields True with a tmpfs mounted at ``where``, False when mounting is not allowed."""
+    where.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(where)],
+                             capture_output=True).returncode == 0 if os.geteuid() == 0 else False
+    try:
+        yield mounted
+    finally:
+        if mounted:
+            subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+def fill(where: Path) -> Path:
+    filler = where / "filler"
+    with contextlib.suppress(OSError), open(filler, "wb") as handle:
+        while True:
+            handle.write(b"\0" * 4096)
+            handle.flush()
+    return filler
+
+
+def limit_file_size() -> None:
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (SMALL_FILE_LIMIT, resource.RLIM_INFINITY))
+
+
+def test_disk_full_keeps_previous_release(tmp_path: Path, redis_url: str, keys: Keys) -> None:
+    # Guards: the publisher's rollback (a failed release is removed and never swapped in)
+    # and the daemon's publish tick catching OSError as one clear log line, retrying on
+    # the next tick, instead of a traceback per tick or an exit.
+    with small_disk(tmp_path / "disk") as mounted, children() as started:
+        site = tmp_path / "disk" / "site"
+        cfg = daemon_config(tmp_path / "slotradar.toml", redis_url, keys.prefix, site,
+                            locations=6)
+        once = subprocess.run(slotradar("-c", str(cfg), "refresh", "--once"), cwd=tmp_path,
+                              env=child_env(), capture_output=True, text=True, timeout=120)
+        assert once.returncode == 0, once.stderr
+        first = current_release(site)
+        assert first is not None
+        url = start_serve(cfg, tmp_path, started)
+        home = httpx.get(url, timeout=5).text
+
+        free_space: Callable[[], None]
+        if mounted:
+            filler = fill(tmp_path / "disk")
+            daemon = Child.start(slotradar("-c", str(cfg), "run", "--no-serve"), tmp_path,
+                                 child_env())
+            free_space = filler.unlink
+            expected = "No space left on device"
+        else:
+            daemon = Child.start(slotradar("-c", str(cfg), "run", "--no-serve"), tmp_path,
+                                 child_env(), preexec_fn=limit_file_size)
+
+            def free_space() -> None:
+                resource.prlimit(daemon.proc.pid, resource.RLIMIT_FSIZE,
+                                 (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+
+            expected = "File too large"
+        started.append(daemon)
+        line = daemon.wait_for(r"publish failed, previous release kept: .*").group(0)
+        assert expected in line, line
+        assert current_release(site) == first
+        assert httpx.get(url, timeout=5).text == home  # the old site keeps serving
+        assert sorted(p.name for p in (site / "releases").iterdir()) == [first.name]
+        assert daemon.proc.poll() is None
+        assert "Traceback" not in daemon.output, daemon.output
+
+        free_space()
+        wait_until(lambda: current_release(site) not in (None, first), 20,
+                   "a publish once space is back")
+        assert daemon.proc.poll() is None
+    _cleanup(redis_url, keys)
+
+
+def _cleanup(redis_url: str, keys: Keys) -> None:
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    for key in client.scan_iter(match=f"{keys.prefix}*", count=1000):
+        client.delete(key)
+    client.close()
