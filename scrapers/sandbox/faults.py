@@ -57,6 +57,7 @@ class FaultState:
     def __init__(self) -> None:
         self.plans: dict[str, FaultPlan] = {}
         self.requests: dict[str, int] = {}
+        self.authorization: dict[str, str] = {}  # latest Authorization header per platform
 
     def plan(self, platform: str) -> FaultPlan:
         return self.plans.setdefault(platform, FaultPlan())
@@ -65,6 +66,7 @@ class FaultState:
         @web.middleware
         async def inject(request: web.Request, handler: Handler) -> web.StreamResponse:
             self.requests[platform] = self.requests.get(platform, 0) + 1
+            self.authorization[platform] = request.headers.get("Authorization", "")
             plan = self.plan(platform)
             if plan.latency:
                 await asyncio.sleep(plan.latency)
