@@ -33,6 +33,9 @@ RATE_LIMITED = Counter(
 POLLS = Counter(
     "slotradar_polls", "Location polls by stored outcome", ["platform", "outcome"],
     registry=REGISTRY)
+POLL_ERRORS = Counter(
+    "slotradar_poll_errors", "Failed location polls by kind (fetch kinds, parse, bug)",
+    ["platform", "kind"], registry=REGISTRY)
 TICK_ERRORS = Counter(
     "slotradar_tick_errors", "Daemon ticks that failed (e.g. Redis unreachable)",
     ["tick", "kind"], registry=REGISTRY)
@@ -79,6 +82,10 @@ def record_attempt(platform: str, error_kind: str | None) -> None:
 
 def record_poll(platform: str, outcome: str) -> None:
     POLLS.labels(platform, outcome).inc()
+
+
+def record_poll_error(platform: str, kind: str) -> None:
+    POLL_ERRORS.labels(platform, kind).inc()
 
 
 def record_publish(seconds: float | None) -> None:

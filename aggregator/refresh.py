@@ -118,6 +118,7 @@ class Coordinator:
                 log.exception("adapter %s crashed on %s", adapter.platform, location.id)
             kind = error_kind(exc)
             report.errors[kind] = report.errors.get(kind, 0) + 1
+            metrics.record_poll_error(location.platform, kind)
             report.last_error = str(exc)[:300]
             result = error_result(exc)
             if isinstance(exc, FetchError) and exc.kind is FetchErrorKind.PAUSED:
