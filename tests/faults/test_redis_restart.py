@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import redis as sync_redis
+import redis.asyncio as aredis
 
 from cache.keys import Keys
 from tests.faults.helpers import (
@@ -80,3 +81,35 @@ def httpx_get(url: str) -> str:
     answer = httpx.get(url, timeout=5)
     assert answer.status_code == 200
     return answer.text
+
+
+async def test_empty_redis_is_rediscovered(tmp_path: Path, redis_url: str,
+                                           keys: Keys) -> None:
+    # Guards: a Redis that comes back without its data (no persistence) gets the
+    # locations rediscovered by the next poll tick instead of at the hourly discovery.
+    from aggregator.config import Settings
+    from aggregator.runtime import Runtime
+    from scheduler import Daemon
+
+    settings = Settings.model_validate({
+        "redis": {"url": redis_url, "prefix": keys.prefix},
+        "site": {"output_dir": str(tmp_path / "site")},
+        "sandbox": {"locations_per_platform": 5},
+    })
+    async with Runtime(settings) as rt:
+        daemon = Daemon(rt)
+        await daemon.discover_tick()
+        assert len(await rt.store.location_ids()) == 5
+        await rt.coordinator.drain(grace=5)
+        await wipe(rt.redis, keys)  # what a restart without AOF/RDB leaves
+        daemon.rediscovered_at = 0.0  # the last rediscovery was long ago
+        await daemon.poll_tick()
+        assert len(await rt.store.location_ids()) == 5
+        await rt.coordinator.drain(grace=5)
+        await daemon.stop()
+        await wipe(rt.redis, keys)
+
+
+async def wipe(client: aredis.Redis, keys: Keys) -> None:
+    async for key in client.scan_iter(match=f"{keys.prefix}*", count=1000):
+        await client.delete(key)
