@@ -3,6 +3,7 @@ on a real daemon over the sandbox and Redis, plus the pure health verdict."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -13,10 +14,12 @@ import httpx
 import pytest
 import redis as sync_redis
 
-from aggregator.health import HealthThresholds, evaluate
+from aggregator.config import Settings, load_settings
+from aggregator.health import HealthReport, HealthThresholds, evaluate
 from aggregator.logs import JsonFormatter
 from aggregator.observe import ProviderSnapshot, Snapshot
 from cache.keys import Keys
+from scheduler import health_report
 from tests.faults.helpers import (
     Child,
     child_env,
@@ -81,7 +84,8 @@ def test_metrics_json_logs_and_health_on_a_live_daemon(tmp_path: Path, redis_url
         assert m['slotradar_provider_aimd_limit{platform="doctolib"}'] > 0
         assert m['slotradar_provider_paused{platform="doctolib"}'] == 0
         assert m['slotradar_publishes_total{result="ok"}'] >= 1
-        assert code_and_reason(health(cfg, tmp_path))[0] == 0
+        settings = load_settings(cfg, environ={})
+        assert live_health(settings).ok, live_health(settings).reason
 
         # a 429 storm: counted, the provider shows paused, and health goes red
         storm = {"rate_limit": 1.0, "retry_after": "120"}
@@ -96,11 +100,9 @@ def test_metrics_json_logs_and_health_on_a_live_daemon(tmp_path: Path, redis_url
         wait_until(paused, 20, "the pause in the metrics")
         m = scrape(url)
         assert m['slotradar_upstream_errors_total{kind="rate_limited",platform="doctolib"}'] > 0
-        code, out = health(cfg, tmp_path, "--max-pause", "60", "--json")
-        report = json.loads(out)
-        assert code == 1 and report["ok"] is False
-        assert "doctolib: paused for" in report["reason"]
-        assert health(cfg, tmp_path, "--max-pause", "600")[0] == 0
+        report = live_health(settings, max_pause=60)
+        assert not report.ok and "doctolib: paused for" in report.reason
+        assert live_health(settings, max_pause=600).ok
     logs = [line for line in daemon.lines if line.startswith("{")]
     assert logs
     for line in logs:
@@ -113,17 +115,23 @@ def test_metrics_json_logs_and_health_on_a_live_daemon(tmp_path: Path, redis_url
     client.close()
 
 
-def code_and_reason(result: tuple[int, str]) -> tuple[int, str]:
-    code, reason = result
-    assert reason.startswith("ok:") == (code == 0), reason
-    return code, reason
+def live_health(settings: Settings, max_pause: float = 600.0) -> HealthReport:
+    """What `slotradar health` decides, in-process (the CLI itself is tested below)."""
+    return asyncio.run(health_report(settings, HealthThresholds(max_pause=max_pause)))
 
 
-def test_health_exits_1_when_redis_is_unreachable(tmp_path: Path) -> None:
+def test_health_cli_exit_codes(tmp_path: Path, redis_url: str, keys: Keys) -> None:
     cfg = tmp_path / "slotradar.toml"
     cfg.write_text('[redis]\nurl = "redis://127.0.0.1:9/0"\n')
     code, out = health(cfg, tmp_path)
     assert code == 1 and out.startswith("redis unreachable:"), out
+    client = sync_redis.Redis.from_url(redis_url)
+    client.hset(keys.publish_meta, mapping={"at": f"{client.time()[0] - 5}"})
+    cfg.write_text(f'[redis]\nurl = "{redis_url}"\nprefix = "{keys.prefix}"\n')
+    code, out = health(cfg, tmp_path, "--json")
+    assert code == 0 and json.loads(out)["ok"] is True, out
+    client.delete(keys.publish_meta)
+    client.close()
 
 
 def provider(**kw: object) -> ProviderSnapshot:

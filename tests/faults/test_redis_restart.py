@@ -58,6 +58,8 @@ def test_daemon_survives_a_redis_restart(tmp_path: Path) -> None:
             make_all_due(client, prefix)
             wait_until(lambda: latest_check(client, prefix) > restarted_at, 30,
                        "polls after the restart")
+            # an unchanged poll marks nothing dirty: mark one so a publish is due
+            client.sadd(Keys(prefix).dirty, next(iter(client.smembers(Keys(prefix).locations))))
             wait_until(lambda: float(client.hget(meta, "at") or 0) > restarted_at, 30,
                        "a publish after the restart")
             assert daemon.proc.poll() is None, daemon.output

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import signal
-import subprocess
 import sys
 import textwrap
 import time
@@ -87,10 +86,15 @@ KILL_MID_PUBLISH = textwrap.dedent("""
 
     async def main() -> None:
         async with Runtime(load_settings(Path(sys.argv[1]))) as rt:
-            rt.publisher.before_swap = die  # the files are written, the swap is next
             daemon = Daemon(rt)
             await daemon.discover_tick()
             await rt.coordinator.refresh_all()
+            await daemon.publish_tick()  # the release that must keep serving
+            Path(sys.argv[3]).write_text("published")
+            while Path(sys.argv[3]).read_text() != "go":  # the test has its server up
+                await asyncio.sleep(0.05)
+            await rt.redis.sadd(rt.store.keys.dirty, *await rt.store.location_ids())
+            rt.publisher.before_swap = die  # the files are written, the swap is next
             await daemon.publish_tick()
 
     asyncio.run(main())
@@ -105,20 +109,20 @@ def test_sigkill_mid_publish_then_restart_publishes(tmp_path: Path, redis_url: s
     site = tmp_path / "site"
     cfg = daemon_config(tmp_path / "slotradar.toml", redis_url, keys.prefix, site)
     client = sync_redis.Redis.from_url(redis_url, decode_responses=True)
-    once = subprocess.run(slotradar("-c", str(cfg), "refresh", "--once"), cwd=tmp_path,
-                          env=child_env(), capture_output=True, text=True, timeout=120)
-    assert once.returncode == 0, once.stderr
-    first = current_release(site)
-    assert first is not None
+    marker, step = tmp_path / "half-written", tmp_path / "step"
     with children() as started:
+        killer = Child.start([sys.executable, "-c", KILL_MID_PUBLISH, str(cfg), str(marker),
+                              str(step)], ROOT, child_env())
+        started.append(killer)
         url = start_serve(cfg, tmp_path, started)
+        wait_until(lambda: step.exists() and step.read_text() == "published", 60,
+                   "the first publish")
+        first = current_release(site)
+        assert first is not None
         home = httpx.get(url, timeout=5).text
         with SitePoller(url) as poller:
-            marker = tmp_path / "half-written"
-            killed = subprocess.run([sys.executable, "-c", KILL_MID_PUBLISH, str(cfg),
-                                     str(marker)], cwd=ROOT, env=child_env(),
-                                    capture_output=True, text=True, timeout=120)
-            assert killed.returncode == -signal.SIGKILL, killed.stderr
+            step.write_text("go")
+            assert killer.proc.wait(60) == -signal.SIGKILL, killer.output
             half = Path(marker.read_text())
             assert half.is_dir() and not (half / COMPLETE_MARKER).exists()
             assert current_release(site) == first
