@@ -14,11 +14,13 @@ import resource
 import signal
 import subprocess
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 
 import httpx
+import redis as sync_redis
 
-from aggregator.publish import current_release
+from aggregator.publish import COMPLETE_MARKER, current_release
 from cache.keys import Keys
 from tests.faults.helpers import (
     Child,
@@ -55,49 +57,53 @@ def fill(where: Path) -> Path:
     return filler
 
 
-def limit_file_size() -> None:
+def ignore_sigxfsz() -> None:
+    """In the child: a write over RLIMIT_FSIZE then fails with EFBIG instead of killing."""
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-    resource.setrlimit(resource.RLIMIT_FSIZE, (SMALL_FILE_LIMIT, resource.RLIM_INFINITY))
+
+
+def set_file_limit(pid: int, limit: int) -> None:
+    resource.prlimit(pid, resource.RLIMIT_FSIZE, (limit, resource.RLIM_INFINITY))
 
 
 def test_disk_full_keeps_previous_release(tmp_path: Path, redis_url: str, keys: Keys) -> None:
     # Guards: the publisher's rollback (a failed release is removed and never swapped in)
     # and the daemon's publish tick catching OSError as one clear log line, retrying on
     # the next tick, instead of a traceback per tick or an exit.
+    client = sync_redis.Redis.from_url(redis_url, decode_responses=True)
     with small_disk(tmp_path / "disk") as mounted, children() as started:
         site = tmp_path / "disk" / "site"
         cfg = daemon_config(tmp_path / "slotradar.toml", redis_url, keys.prefix, site,
                             locations=6)
-        once = subprocess.run(slotradar("-c", str(cfg), "refresh", "--once"), cwd=tmp_path,
-                              env=child_env(), capture_output=True, text=True, timeout=120)
-        assert once.returncode == 0, once.stderr
-        first = current_release(site)
-        assert first is not None
+        daemon = Child.start(slotradar("-c", str(cfg), "run", "--no-serve"), tmp_path,
+                             child_env(), preexec_fn=ignore_sigxfsz)
+        started.append(daemon)
+        wait_until(lambda: current_release(site) is not None, 30, "the first publish")
         url = start_serve(cfg, tmp_path, started)
-        home = httpx.get(url, timeout=5).text
 
         free_space: Callable[[], None]
         if mounted:
             filler = fill(tmp_path / "disk")
-            daemon = Child.start(slotradar("-c", str(cfg), "run", "--no-serve"), tmp_path,
-                                 child_env())
             free_space = filler.unlink
             expected = "No space left on device"
         else:
-            daemon = Child.start(slotradar("-c", str(cfg), "run", "--no-serve"), tmp_path,
-                                 child_env(), preexec_fn=limit_file_size)
-
-            def free_space() -> None:
-                resource.prlimit(daemon.proc.pid, resource.RLIMIT_FSIZE,
-                                 (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
-
+            set_file_limit(daemon.proc.pid, SMALL_FILE_LIMIT)
+            free_space = partial(set_file_limit, daemon.proc.pid, resource.RLIM_INFINITY)
             expected = "File too large"
-        started.append(daemon)
+        ids = client.smembers(keys.locations)
+        client.sadd(keys.dirty, *ids)  # something to publish
         line = daemon.wait_for(r"publish failed, previous release kept: .*").group(0)
         assert expected in line, line
+        first = current_release(site)  # the last release that made it before the disk filled
+        assert first is not None
+        home = httpx.get(url, timeout=5).text
+        failures = daemon.output.count("publish failed")
+        client.sadd(keys.dirty, *ids)
+        wait_until(lambda: daemon.output.count("publish failed") > failures, 20,
+                   "another failed publish")
         assert current_release(site) == first
         assert httpx.get(url, timeout=5).text == home  # the old site keeps serving
-        assert sorted(p.name for p in (site / "releases").iterdir()) == [first.name]
+        assert all((p / COMPLETE_MARKER).exists() for p in (site / "releases").iterdir())
         assert daemon.proc.poll() is None
         assert "Traceback" not in daemon.output, daemon.output
 
