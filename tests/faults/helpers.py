@@ -291,3 +291,4 @@ def start_serve(cfg: Path, cwd: Path, started: list[Child]) -> str:
     serve = Child.start(slotradar("-c", str(cfg), "serve"), cwd, child_env())
     started.append(serve)
     return serve.wait_for(r"on (http://\S+)").group(1)
+

@@ -67,9 +67,10 @@ def set_file_limit(pid: int, limit: int) -> None:
 
 
 def test_disk_full_keeps_previous_release(tmp_path: Path, redis_url: str, keys: Keys) -> None:
-    # Guards: the publisher's rollback (a failed release is removed and never swapped in)
-    # and the daemon's publish tick catching OSError as one clear log line, retrying on
-    # the next tick, instead of a traceback per tick or an exit.
+    # Guards: the publisher's rollback (a failed release is removed, never swapped in:
+    # without it a half-written release without its .complete marker stays behind) and
+    # the daemon logging the failure as one clear line and retrying on the next tick,
+    # instead of a traceback per tick or an exit.
     client = sync_redis.Redis.from_url(redis_url, decode_responses=True)
     with small_disk(tmp_path / "disk") as mounted, children() as started:
         site = tmp_path / "disk" / "site"
@@ -111,13 +112,5 @@ def test_disk_full_keeps_previous_release(tmp_path: Path, redis_url: str, keys: 
         wait_until(lambda: current_release(site) not in (None, first), 20,
                    "a publish once space is back")
         assert daemon.proc.poll() is None
-    _cleanup(redis_url, keys)
-
-
-def _cleanup(redis_url: str, keys: Keys) -> None:
-    import redis
-
-    client = redis.Redis.from_url(redis_url)
-    for key in client.scan_iter(match=f"{keys.prefix}*", count=1000):
-        client.delete(key)
     client.close()
+
