@@ -97,7 +97,8 @@ class Coordinator:
             try:
                 found = await adapter.discover()
             except AdapterError as exc:
-                log.warning("discovery failed for %s: %s", platform, exc)
+                log.warning("discovery failed for %s: %s", platform, exc,
+                            extra={"platform": platform})
                 self.discovery_errors[platform] = str(exc)
                 counts[platform] = 0
                 continue
@@ -115,7 +116,8 @@ class Coordinator:
             raise  # our own Redis is down, not upstream: the lease brings the location back
         except Exception as exc:  # every failure stays with this one location
             if not isinstance(exc, AdapterError):
-                log.exception("adapter %s crashed on %s", adapter.platform, location.id)
+                log.exception("adapter %s crashed on %s", adapter.platform, location.id,
+                              extra={"platform": adapter.platform, "location": location.id})
             kind = error_kind(exc)
             report.errors[kind] = report.errors.get(kind, 0) + 1
             metrics.record_poll_error(location.platform, kind)
