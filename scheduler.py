@@ -19,22 +19,19 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-import redis as redis_errors
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from redis.exceptions import RedisError
 
 from aggregator import metrics
 from aggregator.config import ConfigError, Settings, find_config, load_settings
-from aggregator.health import HealthReport, HealthThresholds, evaluate, unreachable
+from aggregator.health import HealthThresholds, health_report
 from aggregator.logs import setup_logging
 from aggregator.observe import take_snapshot
 from aggregator.publish import PublishError
 from aggregator.refresh import ProviderReport
 from aggregator.runtime import Runtime
 from aggregator.server import start_server
-from cache.connection import connect, resolve_url
-from cache.keys import Keys
 from cache.locks import SingletonLock
-from scrapers.base import ProviderSettings
 
 log = logging.getLogger("slotradar")
 
@@ -196,7 +193,7 @@ class Daemon:
             await self.discover_lock.release()
             if self.rt.planner is not None:
                 await self.rt.planner.release()
-        except redis_errors.RedisError as exc:  # the locks expire on their own
+        except RedisError as exc:  # the locks expire on their own
             log.warning("could not release locks at exit: %s", exc)
 
 
@@ -213,7 +210,7 @@ def guarded(name: str, job: Callable[[], Awaitable[None]]) -> Callable[[], Await
     async def run() -> None:
         try:
             await job()
-        except (redis_errors.RedisError, OSError) as exc:
+        except (RedisError, OSError) as exc:
             metrics.record_tick_error(name, exc)
             log.warning("%s tick failed, retrying next tick: %s: %s", name,
                         type(exc).__name__, exc, extra={"tick": name})
@@ -290,25 +287,6 @@ def cmd_providers(settings: Settings) -> int:
         except Exception as exc:  # a broken plugin must not hide the others
             print(f"{platform:28} {'?':28} {'broken':11} {target}: {exc}")
     return EXIT_OK
-
-
-async def health_report(settings: Settings, limits: HealthThresholds) -> HealthReport:
-    url = resolve_url(settings.redis.url or None)
-    if not url:
-        return unreachable("no Redis configured (set REDIS_URL or redis.url)")
-    providers = [p for p in settings.providers if p.enabled]
-    if settings.uses_sandbox:
-        providers = [ProviderSettings(platform=p, base_url="http://sandbox",
-                                      rate=settings.sandbox.rate)
-                     for p in settings.sandbox.platforms]
-    client = connect(url)
-    try:
-        snapshot = await take_snapshot(client, Keys(settings.redis.prefix), providers)
-    except (redis_errors.RedisError, OSError) as exc:
-        return unreachable(f"{type(exc).__name__}: {exc}")
-    finally:
-        await client.aclose()
-    return evaluate(snapshot, limits)
 
 
 def cmd_health(settings: Settings, limits: HealthThresholds, as_json: bool) -> int:

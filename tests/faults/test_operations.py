@@ -15,11 +15,10 @@ import pytest
 import redis as sync_redis
 
 from aggregator.config import Settings, load_settings
-from aggregator.health import HealthReport, HealthThresholds, evaluate
+from aggregator.health import HealthReport, HealthThresholds, evaluate, health_report
 from aggregator.logs import JsonFormatter
 from aggregator.observe import ProviderSnapshot, Snapshot
 from cache.keys import Keys
-from scheduler import health_report
 from tests.faults.helpers import (
     Child,
     child_env,
