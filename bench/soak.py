@@ -114,7 +114,7 @@ async def soak(args: argparse.Namespace) -> None:
                     snap = await take_snapshot(rt.redis, rt.store.keys, rt.providers)
                     max_age = max([max_age, *snap.area_data_age.values()])
                     next_sample = now + 1.0
-                    if warm_rss is None and now - started > min(10.0, args.seconds / 4):
+                    if warm_rss is None and now - started > args.warmup:
                         warm_rss, warm_keys = rss_mb(), await count_keys(rt)
                 await asyncio.sleep(settings.worker.tick)
             await http.put("/_sandbox/faults/doctolib", json={})
@@ -159,7 +159,12 @@ def main() -> None:
     parser.add_argument("--locations", type=int, default=200)
     parser.add_argument("--rate", type=float, default=50.0, help="sandbox budget, req/s")
     parser.add_argument("--no-faults", action="store_true", help="baseline: no injection")
-    asyncio.run(soak(parser.parse_args()))
+    parser.add_argument("--warmup", type=float, default=None,
+                        help="seconds before growth is measured (default: a third of the run)")
+    args = parser.parse_args()
+    if args.warmup is None:
+        args.warmup = args.seconds / 3
+    asyncio.run(soak(args))
 
 
 if __name__ == "__main__":
