@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import signal
@@ -182,9 +183,9 @@ class Daemon:
         counts = await self.rt.coordinator.discover()
         log.info("discovered %s", counts)
 
-    async def metrics_tick(self) -> None:
+    async def metrics_tick(self, with_locations: bool = True) -> None:
         metrics.refresh_gauges(await take_snapshot(self.rt.redis, self.rt.store.keys,
-                                                   self.rt.providers))
+                                                   self.rt.providers, with_locations))
 
     async def stop(self) -> None:
         await self.rt.coordinator.drain(grace=5.0)
@@ -247,7 +248,9 @@ async def cmd_run(settings: Settings, serve: bool = True, publish: bool = True) 
             print(f"metrics: http://{settings.metrics.host}:{exporter.port}/metrics", flush=True)
         scheduler = AsyncIOScheduler()
         if exporter is not None:
-            _every(scheduler, daemon.metrics_tick, settings.metrics.interval, "metrics")
+            # fleet-wide per-area gauges come from the publisher; workers export their own
+            _every(scheduler, functools.partial(daemon.metrics_tick, with_locations=publish),
+                   settings.metrics.interval, "metrics")
         _every(scheduler, daemon.poll_tick, settings.worker.tick, "poll")
         _every(scheduler, daemon.plan_tick, settings.adaptive.planner_interval, "plan")
         _every(scheduler, daemon.discover_tick, settings.worker.discover_interval, "discover")

@@ -62,11 +62,16 @@ async def _location_states(redis: aredis.Redis, keys: Keys,
 
 
 async def take_snapshot(redis: aredis.Redis, keys: Keys,
-                        providers: Sequence[ProviderSettings]) -> Snapshot:
-    """Raises ``redis.RedisError`` when Redis is unreachable: callers decide what that means."""
+                        providers: Sequence[ProviderSettings],
+                        with_locations: bool = True) -> Snapshot:
+    """Raises ``redis.RedisError`` when Redis is unreachable: callers decide what that means.
+
+    ``with_locations=False`` skips the per-location scan (data age, failing counts), two
+    reads per location: pollers of a large fleet should not all repeat it.
+    """
     sec, usec = await redis.time()
     now = float(sec) + float(usec) / 1e6
-    ids = sorted(map(str, await redis.smembers(keys.locations)))
+    ids = sorted(map(str, await redis.smembers(keys.locations))) if with_locations else []
     states = await _location_states(redis, keys, ids)
     ages: dict[str, float] = {}
     counts: dict[str, list[int]] = {}
