@@ -19,6 +19,7 @@ from pathlib import Path
 
 import aiohttp
 import httpx
+import redis as sync_redis
 import redis.asyncio as aredis
 
 from aggregator.clock import ManualClock
@@ -226,11 +227,8 @@ lease = 2
 """)
 
 
-def latest_check(client: object, prefix: str) -> float:
+def latest_check(client: sync_redis.Redis, prefix: str) -> float:
     """The newest checked_at over every location (0 when none)."""
-    import redis as sync_redis
-
-    assert isinstance(client, sync_redis.Redis)
     keys = Keys(prefix)
     newest = 0.0
     for lid in client.smembers(keys.locations):
@@ -241,11 +239,8 @@ def latest_check(client: object, prefix: str) -> float:
     return newest
 
 
-def make_all_due(client: object, prefix: str, platform: str = PLATFORM) -> None:
+def make_all_due(client: sync_redis.Redis, prefix: str, platform: str = PLATFORM) -> None:
     """What an operator does to force a full round: every location due now."""
-    import redis as sync_redis
-
-    assert isinstance(client, sync_redis.Redis)
     due = Keys(prefix).due(platform)
     client.zadd(due, dict.fromkeys(client.zrange(due, 0, -1), 0.0))
 
