@@ -36,6 +36,8 @@ platform = "doctolib"
 base_url = "{base_url}"
 retries = 0
 timeout = 2
+rate = 500
+burst = 500
 api_key_file = "{key_file}"
 """)
     return cfg
@@ -61,7 +63,7 @@ def test_key_file_readable_by_others_is_a_config_error(tmp_path: Path, mode: int
     with pytest.raises(ConfigError) as caught:
         load_settings(cfg, environ={})
     message = str(caught.value)
-    assert f"{cfg}:12: providers[0].api_key_file:" in message  # line 12
+    assert f"{cfg}:14: providers[0].api_key_file:" in message  # line 14
     assert "chmod 600" in message and CANARY not in message
 
 
