@@ -28,6 +28,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/freshness.py
 	$(BIN)/python bench/pipeline.py
 	$(BIN)/python bench/serve.py
+	$(BIN)/python bench/soak.py --seconds 60
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache var

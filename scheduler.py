@@ -10,17 +10,25 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
+import json
 import logging
 import signal
 import sys
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from redis.exceptions import RedisError
 
+from aggregator import metrics
 from aggregator.config import ConfigError, Settings, find_config, load_settings
+from aggregator.health import HealthThresholds, health_report
+from aggregator.logs import setup_logging
+from aggregator.observe import take_snapshot
 from aggregator.publish import PublishError
 from aggregator.refresh import ProviderReport
 from aggregator.runtime import Runtime
@@ -33,6 +41,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("slotradar")
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_ALL_FAILED, EXIT_CONFIG = 0, 1, 2, 3
+REDISCOVER_EVERY = 30.0  # seconds between rediscoveries while Redis holds no location
 
 
 class ProgressBar:
@@ -52,6 +61,13 @@ class ProgressBar:
         if done >= total:
             self.stream.write("\n")
         self.stream.flush()
+
+
+def publish_failure(exc: BaseException) -> str:
+    """One line an operator can act on, whether the publisher or the filesystem raised."""
+    if isinstance(exc, PublishError):
+        return str(exc)
+    return f"publish failed, previous release kept: {exc}"
 
 
 def exit_code(reports: dict[str, ProviderReport]) -> int:
@@ -77,15 +93,20 @@ async def cmd_refresh_once(settings: Settings) -> int:
         try:
             published = await rt.publisher.publish()
             print(f"published {published.release}: {published.pages} pages")
-        except PublishError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+        except (PublishError, OSError) as exc:
+            log.error("%s", publish_failure(exc))
             return EXIT_ALL_FAILED
         return exit_code(reports)
 
 
 async def cmd_publish(settings: Settings) -> int:
     async with Runtime(settings) as rt:
-        report = await rt.publisher.publish()
+        try:
+            report = await rt.publisher.publish()
+        except (PublishError, OSError) as exc:
+            # e.g. disk full: one clear line, not a traceback; the old release still serves
+            log.error("%s", publish_failure(exc))
+            return EXIT_ALL_FAILED
         print(
             f"published {report.release}: {report.pages} pages, {report.locations} locations "
             f"in {report.seconds:.3f}s"
@@ -123,12 +144,19 @@ class Daemon:
 
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
-        self.publish_lock = SingletonLock(rt.redis, "publish", ttl_ms=60_000, keys=rt.store.keys)
+        self.publish_lock = SingletonLock(rt.redis, "publish", ttl_ms=publish_lock_ttl_ms(
+            rt.settings.site.publish_interval), keys=rt.store.keys)
         self.discover_lock = SingletonLock(rt.redis, "discover", ttl_ms=600_000,
                                            keys=rt.store.keys)
         self.published_once = False
+        self.rediscovered_at = time.monotonic()  # discovery just ran at start
 
     async def poll_tick(self) -> None:
+        if (not await self.rt.redis.exists(self.rt.store.keys.locations)
+                and time.monotonic() - self.rediscovered_at > REDISCOVER_EVERY):
+            # Redis came back empty (restarted without persistence): find the places again
+            self.rediscovered_at = time.monotonic()
+            await self.discover_tick(force=True)
         for platform in self.rt.adapters:
             await self.rt.coordinator.dispatch(platform, self.rt.claim_limit(platform))
 
@@ -138,33 +166,67 @@ class Daemon:
         dirty = await self.rt.redis.scard(self.rt.store.keys.dirty)
         if dirty or not self.published_once:
             try:
-                await self.rt.publisher.publish()
+                report = await self.rt.publisher.publish()
                 self.published_once = True
-            except PublishError as exc:
-                log.error("%s", exc)
+                metrics.record_publish(report.seconds)
+            except (PublishError, OSError) as exc:
+                # disk full and the like: the previous release keeps serving; retry next tick
+                metrics.record_publish(None)
+                log.error("%s", publish_failure(exc), extra={"error": type(exc).__name__})
 
     async def plan_tick(self) -> None:
         """Adaptive planner (a fleet singleton inside); a no-op with a fixed policy."""
         if self.rt.planner is not None:
             await self.rt.planner.tick()
 
-    async def discover_tick(self) -> None:
+    async def discover_tick(self, force: bool = False) -> None:
         if not await self.discover_lock.acquire_or_renew():
             return
+        if force:
+            log.warning("no locations in Redis: discovering again")
         counts = await self.rt.coordinator.discover()
         log.info("discovered %s", counts)
 
+    async def metrics_tick(self, with_locations: bool = True) -> None:
+        metrics.refresh_gauges(await take_snapshot(self.rt.redis, self.rt.store.keys,
+                                                   self.rt.providers, with_locations))
+
     async def stop(self) -> None:
         await self.rt.coordinator.drain(grace=5.0)
-        await self.publish_lock.release()
-        await self.discover_lock.release()
-        if self.rt.planner is not None:
-            await self.rt.planner.release()
+        try:
+            await self.publish_lock.release()
+            await self.discover_lock.release()
+            if self.rt.planner is not None:
+                await self.rt.planner.release()
+        except RedisError as exc:  # the locks expire on their own
+            log.warning("could not release locks at exit: %s", exc)
+
+
+def publish_lock_ttl_ms(publish_interval: float) -> int:
+    """A few publish intervals: a publisher killed with SIGKILL is replaced within
+    seconds instead of leaving the site frozen for a fixed minute."""
+    return int(max(2.0, 4 * publish_interval) * 1000)
+
+
+def guarded(name: str, job: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+    """A tick that fails (Redis restarting, disk trouble) logs one line and runs again at
+    its next interval; the daemon and the polls already in flight carry on."""
+
+    async def run() -> None:
+        try:
+            await job()
+        except (RedisError, OSError) as exc:
+            metrics.record_tick_error(name, exc)
+            log.warning("%s tick failed, retrying next tick: %s: %s", name,
+                        type(exc).__name__, exc, extra={"tick": name})
+
+    return run
 
 
 def _every(scheduler: AsyncIOScheduler, job: Callable[[], Awaitable[None]], seconds: float,
            name: str) -> None:
-    scheduler.add_job(job, "interval", seconds=seconds, max_instances=1, coalesce=True, id=name)
+    scheduler.add_job(guarded(name, job), "interval", seconds=seconds, max_instances=1,
+                      coalesce=True, id=name)
 
 
 async def cmd_run(settings: Settings, serve: bool = True, publish: bool = True) -> int:
@@ -184,7 +246,15 @@ async def cmd_run(settings: Settings, serve: bool = True, publish: bool = True) 
                   flush=True)
         elif not publish:
             print("slotradar worker is polling (Ctrl-C stops)", flush=True)
+        exporter = None
+        if settings.metrics.enabled:
+            exporter = metrics.start_metrics_server(settings.metrics.host, settings.metrics.port)
+            print(f"metrics: http://{settings.metrics.host}:{exporter.port}/metrics", flush=True)
         scheduler = AsyncIOScheduler()
+        if exporter is not None:
+            # fleet-wide per-area gauges come from the publisher; workers export their own
+            _every(scheduler, functools.partial(daemon.metrics_tick, with_locations=publish),
+                   settings.metrics.interval, "metrics")
         _every(scheduler, daemon.poll_tick, settings.worker.tick, "poll")
         _every(scheduler, daemon.plan_tick, settings.adaptive.planner_interval, "plan")
         _every(scheduler, daemon.discover_tick, settings.worker.discover_interval, "discover")
@@ -198,6 +268,8 @@ async def cmd_run(settings: Settings, serve: bool = True, publish: bool = True) 
             await daemon.stop()
             if runner is not None:
                 await runner.cleanup()
+            if exporter is not None:
+                exporter.stop()
         print("slotradar stopped", flush=True)
     return EXIT_OK
 
@@ -238,12 +310,20 @@ async def _live_provider_states(
         await client.aclose()
 
 
+def cmd_health(settings: Settings, limits: HealthThresholds, as_json: bool) -> int:
+    report = asyncio.run(health_report(settings, limits))
+    print(json.dumps(report.as_dict()) if as_json else report.reason)
+    return EXIT_OK if report.ok else EXIT_SOME_FAILED
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="slotradar", description=__doc__)
     parser.add_argument(
         "-c", "--config", help="TOML config file (default: ./slotradar.toml or $SLOTRADAR_CONFIG)"
     )
     parser.add_argument("-v", "--verbose", action="store_true")
+    parser.add_argument("--log-format", choices=("text", "json"), default="text",
+                        help="json: one object per line (ts, level, logger, msg, extras)")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="poll, publish and serve until Ctrl-C")
     run.add_argument("--no-serve", action="store_true", help="do not start the web server")
@@ -259,6 +339,10 @@ def build_parser() -> argparse.ArgumentParser:
                                  "fixtures, contract test)")
     new.add_argument("name", help="platform id, e.g. pharmaplus")
     new.add_argument("--root", default=".", help="project checkout to write into (default: .)")
+    health = sub.add_parser("health", help="exit 0 if healthy, 1 otherwise (for probes)")
+    health.add_argument("--max-publish-age", type=float, default=300.0, metavar="SECONDS")
+    health.add_argument("--max-pause", type=float, default=600.0, metavar="SECONDS")
+    health.add_argument("--json", action="store_true", help="print the report as JSON")
     return parser
 
 
@@ -277,10 +361,7 @@ def cmd_adapter_new(name: str, root: str) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    setup_logging(args.verbose, args.log_format)
     if args.command == "adapter":
         return cmd_adapter_new(args.name, args.root)
     try:
@@ -302,6 +383,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(cmd_serve(settings))
     if args.command == "providers":
         return cmd_providers(settings)
+    if args.command == "health":
+        return cmd_health(settings, HealthThresholds(args.max_publish_age, args.max_pause),
+                          args.json)
     return EXIT_CONFIG
 
 

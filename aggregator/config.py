@@ -65,6 +65,17 @@ class WorkerSettings(BaseModel):
     discover_interval: float = Field(default=3600.0, gt=0)
 
 
+class MetricsSettings(BaseModel):
+    """Prometheus ``/metrics`` of ``slotradar run``/``worker``; off unless enabled, and on
+    loopback by default (put a proxy with auth in front to expose it further)."""
+
+    model_config = ConfigDict(extra="forbid")
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = Field(default=9464, ge=0, le=65535, description="0: a free port (logged)")
+    interval: float = Field(default=15.0, gt=0, le=3600, description="gauge refresh, seconds")
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     redis: RedisSettings = Field(default_factory=RedisSettings)
@@ -73,6 +84,7 @@ class Settings(BaseModel):
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
     adaptive: AdaptiveSettings = Field(default_factory=AdaptiveSettings)
     providers: list[ProviderSettings] = Field(default_factory=list)
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
 
     @property
     def uses_sandbox(self) -> bool:

@@ -11,6 +11,9 @@ import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from redis.exceptions import RedisError
+
+from aggregator import metrics
 from aggregator.clock import Clock
 from aggregator.dedupe import group_places
 from aggregator.models import Location, PollResult, Status
@@ -95,7 +98,8 @@ class Coordinator:
             try:
                 found = await adapter.discover()
             except AdapterError as exc:
-                log.warning("discovery failed for %s: %s", platform, exc)
+                log.warning("discovery failed for %s: %s", platform, exc,
+                            extra={"platform": platform})
                 self.discovery_errors[platform] = str(exc)
                 counts[platform] = 0
                 continue
@@ -119,13 +123,15 @@ class Coordinator:
         now = self.clock.now()
         try:
             result = await adapter.poll(location, now)
-        except asyncio.CancelledError:
-            raise
+        except (asyncio.CancelledError, RedisError):
+            raise  # our own Redis is down, not upstream: the lease brings the location back
         except Exception as exc:  # every failure stays with this one location
             if not isinstance(exc, AdapterError):
-                log.exception("adapter %s crashed on %s", adapter.platform, location.id)
+                log.exception("adapter %s crashed on %s", adapter.platform, location.id,
+                              extra={"platform": adapter.platform, "location": location.id})
             kind = error_kind(exc)
             report.errors[kind] = report.errors.get(kind, 0) + 1
+            metrics.record_poll_error(location.platform, kind)
             report.last_error = str(exc)[:300]
             result = error_result(exc)
             if isinstance(exc, FetchError) and exc.kind is FetchErrorKind.PAUSED:
@@ -133,6 +139,7 @@ class Coordinator:
                 self._retry_after[location.id] = exc.retry_after or 0.0
                 return WriteReport(WriteOutcome.SKIPPED)
         written = await self.store.write(location, result, now)
+        metrics.record_poll(location.platform, written.outcome.value)
         self._requests[location.id] = result.requests
         report.polled += 1
         report.requests += result.requests
@@ -205,8 +212,11 @@ class Coordinator:
     def _finished(tasks: set[asyncio.Task[None]]) -> Callable[[asyncio.Task[None]], None]:
         def done(task: asyncio.Task[None]) -> None:
             tasks.discard(task)
-            if not task.cancelled() and task.exception() is not None:
-                log.error("poll task failed", exc_info=task.exception())
+            exc = None if task.cancelled() else task.exception()
+            if isinstance(exc, RedisError):
+                log.warning("poll lost, Redis unavailable (retried after the lease): %s", exc)
+            elif exc is not None:
+                log.error("poll task failed", exc_info=exc)
 
         return done
 

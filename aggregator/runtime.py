@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 from pathlib import Path
 from types import TracebackType
 
@@ -30,17 +29,15 @@ from scrapers.gate import Gate
 from scrapers.registry import load_adapter
 from scrapers.sandbox.server import SandboxServer, sandbox_options
 from scrapers.sandbox.world import World
+from scrapers.secrets import read_api_key
 
 log = logging.getLogger("slotradar.runtime")
 
 
 def provider_headers(provider: ProviderSettings) -> dict[str, str]:
-    """Secrets come from the environment only, never from the config file."""
-    if provider.api_key_env:
-        key = os.environ.get(provider.api_key_env, "")
-        if key:
-            return {"Authorization": f"Bearer {key}"}
-    return {}
+    """Secrets come from the environment or a private file, never from the config file."""
+    key = read_api_key(provider.api_key_env, provider.api_key_file)
+    return {"Authorization": f"Bearer {key}"} if key else {}
 
 
 class Runtime:

@@ -6,10 +6,11 @@ from abc import ABC, abstractmethod
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from aggregator.models import Location, PollResult
 from scrapers.client import PoliteClient
+from scrapers.secrets import check_key_file
 
 
 class ProviderSettings(BaseModel):
@@ -31,6 +32,12 @@ class ProviderSettings(BaseModel):
     max_interval: float = Field(default=1800.0, gt=0)
     api_key_env: str = Field(default="", description="name of the env var holding an API key")
     options: dict[str, Any] = Field(default_factory=dict)
+    api_key_file: str = Field(default="", description="file holding an API key (mode 600)")
+
+    @field_validator("api_key_file")
+    @classmethod
+    def _private_key_file(cls, path: str) -> str:
+        return check_key_file(path) if path else path
 
 
 class Adapter(ABC):

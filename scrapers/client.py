@@ -16,10 +16,12 @@ from typing import Any
 
 import aiohttp
 
+from aggregator import metrics
 from aggregator.clock import Clock, SystemClock
 from scrapers.errors import FetchError, FetchErrorKind
 from scrapers.gate import Gate, LocalGate, Outcome
 from scrapers.retry_after import parse_retry_after
+from scrapers.secrets import redact, secret_values
 
 USER_AGENT = "slotradar/0.1 (+https://github.com/slotradar; polite aggregator)"
 Params = Mapping[str, str | int | float | list[str]]
@@ -53,6 +55,7 @@ class PoliteClient:
         self.headers = {"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})}
         self.clock = clock or SystemClock()
         self.requests = 0
+        self._secrets = secret_values(self.headers)
 
     def url(self, path: str) -> str:
         if path.startswith(("http://", "https://")):
@@ -80,8 +83,15 @@ class PoliteClient:
                 delay = self.policy.backoff_base * (2 ** (attempt - 1))
                 await asyncio.sleep(delay * (0.5 + random.random()))
             try:
-                return await self._attempt(path, params)
+                body = await self._attempt(path, params)
             except FetchError as exc:
+                metrics.record_attempt(self.platform, exc.kind.value)
+                # an error message may reach logs and status pages: never with a key in it
+                exc.args = (redact(str(exc), self._secrets),)
+                if exc.kind is FetchErrorKind.PAUSED and last is not None:
+                    # the breaker opened between our attempts: upstream's own failure is
+                    # the cause this location should show, not the pause it triggered
+                    raise last from exc
                 last = exc
                 if exc.kind in {
                     FetchErrorKind.CLIENT_ERROR,
@@ -91,6 +101,9 @@ class PoliteClient:
                     FetchErrorKind.PAUSED,
                 }:
                     raise
+            else:
+                metrics.record_attempt(self.platform, None)
+                return body
         assert last is not None
         raise last
 

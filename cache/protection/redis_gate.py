@@ -93,6 +93,11 @@ class RedisGate:
         except KeyError:
             raise KeyError(f"no protection settings for provider {platform!r}") from None
 
+    def _lease(self, s: ProviderSettings) -> float:
+        """A request cannot outlive its total timeout, so neither need its lease: a process
+        killed mid-request frees the provider's concurrency within seconds, not a minute."""
+        return min(self.tuning.lease, s.timeout + 2.0)
+
     def _k(self, platform: str, what: str) -> str:
         return self.keys.provider(platform, what)
 
@@ -101,7 +106,7 @@ class RedisGate:
         s = self._settings(platform)
         wait, reason = await self._acquire(
             keys=[self._k(platform, w) for w in ("pause", "breaker", "gcra", "sem", "aimd")],
-            args=[self._now(), f"{1.0 / s.rate:.9f}", s.burst, token, self.tuning.lease,
+            args=[self._now(), f"{1.0 / s.rate:.9f}", s.burst, token, self._lease(s),
                   s.concurrency, self.tuning.breaker_reset, s.timeout + 1.0],
         )
         return float(wait), str(reason)
@@ -156,7 +161,7 @@ class RedisGate:
         t = self.tuning
         await self._report(
             keys=[self._k(platform, w) for w in ("sem", "aimd", "breaker", "pause")],
-            args=[self._now(), token, kind, "" if pause is None else f"{pause:.3f}", t.lease,
+            args=[self._now(), token, kind, "" if pause is None else f"{pause:.3f}", self._lease(s),
                   1, s.concurrency, t.aimd_increase, t.aimd_decrease, t.aimd_cooldown,
                   s.concurrency, t.breaker_threshold, t.breaker_reset],
         )

@@ -121,9 +121,11 @@ def make_app(world: World, clock: Clock, faults: FaultState) -> web.Application:
         for offset in range(limit):
             day = start_day + timedelta(days=offset)
             day_slots = [s for s in free if s.start.astimezone(PARIS).date() == day]
-            rendered = [
+            rendered: list[object] = [
                 s.start.astimezone(PARIS).isoformat(timespec="milliseconds") for s in day_slots
             ]
+            if day_slots:
+                rendered.extend(faults.plan(PLATFORM).absurd_slots)
             days.append({"date": day.isoformat(), "slots": rendered})
         body: dict[str, object] = {"availabilities": days, "total": len(free)}
         if not free:

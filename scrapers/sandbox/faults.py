@@ -26,6 +26,7 @@ class FaultPlan:
     oversized_bytes: int = 5_000_000
     reset: float = 0.0  # probability of closing the connection mid-answer
     drift: bool = False  # emulate an upstream format change
+    absurd_slots: list[str] = field(default_factory=list)  # raw slot strings added to each day
     seed: int = 0
     rng: random.Random = field(default_factory=random.Random, repr=False, compare=False)
 
@@ -56,6 +57,7 @@ class FaultState:
     def __init__(self) -> None:
         self.plans: dict[str, FaultPlan] = {}
         self.requests: dict[str, int] = {}
+        self.authorization: dict[str, str] = {}  # latest Authorization header per platform
 
     def plan(self, platform: str) -> FaultPlan:
         return self.plans.setdefault(platform, FaultPlan())
@@ -64,6 +66,7 @@ class FaultState:
         @web.middleware
         async def inject(request: web.Request, handler: Handler) -> web.StreamResponse:
             self.requests[platform] = self.requests.get(platform, 0) + 1
+            self.authorization[platform] = request.headers.get("Authorization", "")
             plan = self.plan(platform)
             if plan.latency:
                 await asyncio.sleep(plan.latency)

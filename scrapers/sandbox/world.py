@@ -44,6 +44,8 @@ STREETS = (
     "allée des Tilleuls",
 )
 MOTIVES = ("Première injection", "Deuxième injection", "Rappel")
+# What a hostile or careless upstream may put in a name: markup, quotes, a CDATA end.
+HOSTILE_TEXT = """<script>alert(1)</script> "quoted" 'single' ]]> </script><!-- &amp;"""
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,7 @@ class World:
     opening_hours: tuple[int, int] = (8, 20)
     # a day's slots are released between these many hours before it opens (min, max)
     release_hours: tuple[float, float] = (2.0, 96.0)
+    hostile_names: bool = False  # put HOSTILE_TEXT into every name and address
     places: dict[str, list[Place]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -117,12 +120,15 @@ class World:
         tier = rng.random()
         hotness = 90.0 if tier < 0.2 else (1800.0 if tier < 0.6 else 6 * 3600.0)
         motives = tuple(m for m in MOTIVES if rng.random() < 0.7) or (MOTIVES[0],)
+        address = f"{rng.randint(1, 120)} {STREETS[rng.randrange(len(STREETS))]}"
+        if self.hostile_names:
+            name, address = f"{name} {HOSTILE_TEXT}", f"{address} {HOSTILE_TEXT}"
         return Place(
             platform=platform,
             upstream_id=upstream_id,
             slug=f"{kind.lower().replace(' ', '-')}-{city.lower()}-{upstream_id}",
             name=name,
-            address=f"{rng.randint(1, 120)} {STREETS[rng.randrange(len(STREETS))]}",
+            address=address,
             postcode=postcode,
             city=city,
             area=code,
