@@ -23,7 +23,7 @@ def settings(redis_url: str, keys: Keys, tmp_path: Path) -> Settings:
     return Settings(
         redis=RedisSettings(url=redis_url, prefix=keys.prefix),
         site=SiteSettings(output_dir=tmp_path / "site"),
-        sandbox=SandboxSettings(locations_per_platform=6, rate=500.0),
+        sandbox=SandboxSettings(locations_per_platform=6, rate=500.0, platforms=["doctolib"]),
     )
 
 

@@ -219,6 +219,7 @@ port = 0
 publish_interval = 0.3
 [sandbox]
 locations_per_platform = {locations}
+platforms = ["doctolib"]
 rate = 500
 [worker]
 tick = 0.2

@@ -55,14 +55,15 @@ async def test_out_of_range_slots_are_dropped(pipe: Pipeline, sandbox: SandboxSe
 
 
 @pytest.mark.parametrize(("raw", "message"), [
-    ("2026-03-03T10:00:00", "has no UTC offset"),  # naive: which timezone?
+    ("2026-03-03", "has no time of day"),  # a bare date: no slot can start then
+    # (a naive time is Paris local time by the adapter contract, so it is not here)
     ("2026-03-03T10:00:00+25:00", "unreadable datetime"),  # offset beyond ±24 h
     ("2026-02-30T10:00:00+01:00", "unreadable datetime"),  # no such day
     ("+12026-03-03T10:00:00+01:00", "unreadable datetime"),  # year beyond 9999
 ])
 async def test_unplaceable_times_are_location_errors(pipe: Pipeline, raw: str,
                                                      message: str) -> None:
-    # Guards: parse_datetime refusing naive and invalid times with a message naming the
+    # Guards: parse_datetime refusing bare dates and invalid times with a message naming the
     # value (a naive time compared with an aware one raises TypeError: an "adapter bug").
     await pipe.coordinator.discover()
     await pipe.faults(absurd_slots=[raw])

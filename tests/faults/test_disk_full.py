@@ -1,7 +1,7 @@
 """Disk full while rendering: the previous release keeps serving, the daemon logs one
 clear error, stays up, and publishes again once space is back.
 
-The disk is a real 256 kB tmpfs when this machine lets us mount one; otherwise the
+The disk is a real 2 MB tmpfs when this machine lets us mount one; otherwise the
 daemon runs under RLIMIT_FSIZE (with SIGXFSZ ignored, so writes fail with EFBIG as they
 would with ENOSPC) and the limit is lifted with prlimit to "free space".
 """
@@ -39,7 +39,7 @@ SMALL_FILE_LIMIT = 600  # bytes: below the size of the static files
 def small_disk(where: Path) -> Iterator[bool]:
     """Yields True with a tmpfs mounted at ``where``, False when mounting is not allowed."""
     where.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(where)],
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(where)],
                              capture_output=True).returncode == 0 if os.geteuid() == 0 else False
     try:
         yield mounted

@@ -96,7 +96,7 @@ async def test_empty_redis_is_rediscovered(tmp_path: Path, redis_url: str,
     settings = Settings.model_validate({
         "redis": {"url": redis_url, "prefix": keys.prefix},
         "site": {"output_dir": str(tmp_path / "site")},
-        "sandbox": {"locations_per_platform": 5},
+        "sandbox": {"locations_per_platform": 5, "platforms": ["doctolib"]},
     })
     async with Runtime(settings) as rt:
         daemon = Daemon(rt)

@@ -164,7 +164,8 @@ async def test_oversized_body_is_refused(pipe: Pipeline, clock: ManualClock) -> 
 
 async def test_format_drift_is_a_parse_error_naming_the_field(
         pipe: Pipeline, clock: ManualClock) -> None:
-    # Guards: the parser's shape checks: drifted slot objects name the missing field and
+    # Guards: the parser's shape checks: the drifted booking (visit_motives renamed) names
+    # the missing field and
     # the location keeps its last good slots; the site still publishes.
     before = await prime(pipe, clock)
     with_slots = {lid for lid, av in before.items() if av.slots}
@@ -174,7 +175,7 @@ async def test_format_drift_is_a_parse_error_naming_the_field(
     after = await pipe.store.get_availabilities(list(before))
     for lid in with_slots:
         assert after[lid].status is Status.ERROR
-        assert "missing field 'start_date'" in after[lid].message
+        assert "missing field 'visit_motives'" in after[lid].message
         assert after[lid].slots == before[lid].slots
     report = await pipe.publisher.publish()
     assert report.locations == LOCATIONS

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import random
+import uuid
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
@@ -47,7 +47,8 @@ def gate_for(redis: aredis.Redis, keys: Keys, clock: ManualClock | None,
                      min_size=5, max_size=60))
 async def test_redis_budget_matches_pure_model(redis: aredis.Redis, rate: float, burst: int,
                                                gaps: list[float]) -> None:
-    keys = Keys(prefix=f"{'test'}:{random.getrandbits(48):x}:")
+    # uuid4, not random: hypothesis seeds `random`, so concurrent runs would share a prefix
+    keys = Keys(prefix=f"test:{uuid.uuid4().hex[:12]}:")
     clock = ManualClock(T0)
     gate = gate_for(redis, keys, clock, rate=rate, burst=burst)
     model = GcraLimiter(rate, burst)
