@@ -1,73 +1,401 @@
 """What the site is made of: stored state in, ``{relative path: bytes}`` out.
 
-Rendering knows nothing of disks or releases; publishing (``aggregator.publish``) turns the
-mapping into a release directory. Keeping the two apart lets the renderer skip pages whose
-inputs did not change and the publisher skip files whose bytes did not change.
+Rendering knows nothing of disks, Redis or releases; publishing (``aggregator.publish``)
+turns the mapping into a release directory. The site is planned as a list of pages, each
+with a digest of its inputs; ``SiteRenderer`` keeps the last bytes of every page in memory
+and rebuilds only the pages whose digest changed (the daemon keeps one renderer).
+
+Time: views are computed at ``now`` rounded down to the publish minute. Counts by horizon
+(24 h / 7 days), slots dropped once past and the stale / hidden labels therefore move at
+most once a minute, and a page is rebuilt only when one of those thresholds is crossed
+for one of its places (see ``LocationView.valid_until``). The generation time itself is
+only in status.json.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
+import hashlib
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
+
+from jinja2 import Environment
 
 from aggregator.areas import AREA_NAMES
 from aggregator.config import SiteSettings
+from aggregator.feeds import ReleaseEvent, area_feed
+from aggregator.i18n import LANGS, Translator, lang_prefix
 from aggregator.models import Availability, Location
-from aggregator.render import STATIC_DIR, make_environment, render
-from aggregator.views import AreaView, build_areas
+from aggregator.provider_status import ProviderView, provider_views
+from aggregator.render import (
+    STATIC_DIR,
+    TEMPLATES_DIR,
+    Assets,
+    local_time,
+    make_environment,
+    templates_digest,
+)
+from aggregator.site_data import (
+    dumps,
+    join_document,
+    location_entry,
+    location_record,
+    record_json,
+    schema_files,
+    search_document,
+)
+from aggregator.svg import line_chart
+from aggregator.views import (
+    AreaView,
+    LocationView,
+    availability_fingerprint,
+    group_areas,
+    location_view,
+)
+from cache.protection.redis_gate import ProviderState
 
 SiteFiles = dict[str, bytes]
 
 
+@dataclass(frozen=True)
+class HistoryPoint:
+    """Totals at one publish, for the stats page."""
+
+    at: datetime
+    slots: int
+    places: int
+
+
+@dataclass(frozen=True)
+class SiteContext:
+    """What the renderer needs beyond locations and availabilities, read by the caller
+    (``aggregator.site_inputs``) so rendering stays pure."""
+
+    providers: Mapping[str, ProviderState] = field(default_factory=dict)
+    concurrency: Mapping[str, int] = field(default_factory=dict)
+    events: tuple[ReleaseEvent, ...] = ()
+    history: tuple[HistoryPoint, ...] = ()
+
+
+@dataclass(frozen=True)
+class Page:
+    path: str
+    digest: str
+    build: Callable[[], bytes]
+
+
+@dataclass(frozen=True)
+class RenderStats:
+    pages: int
+    rendered: int
+    views_computed: int
+
+
+@dataclass
+class _ViewMemo:
+    location: Location
+    fingerprint: object
+    view: LocationView
+    record: bytes = b""
+    entry: bytes = b""
+
+
+_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def location_slug(location_id: str) -> str:
+    """``doctolib:123`` -> ``doctolib-123``; ids that lose characters get a short hash so
+    two ids never share a page."""
+    slug = _SLUG.sub("-", location_id.lower()).strip("-")[:80]
+    if slug != location_id.replace(":", "-", 1):
+        slug += "-" + hashlib.blake2b(location_id.encode(), digest_size=4).hexdigest()
+    return slug
+
+
+def location_page(location_id: str) -> str:
+    return f"location/{location_slug(location_id)}.html"
+
+
+def publish_minute(now: datetime) -> datetime:
+    return now.replace(second=0, microsecond=0)
+
+
+def _digest(*parts: object) -> str:
+    return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+
+
 class SiteRenderer:
-    """Builds every file of one release from the stored locations and availabilities."""
+    """Builds every file of one release; keeps the last page bytes and views in memory."""
 
-    def __init__(self, settings: SiteSettings) -> None:
+    def __init__(
+        self,
+        settings: SiteSettings,
+        area_names: Mapping[str, str] = AREA_NAMES,
+        context: SiteContext | None = None,
+    ) -> None:
         self.settings = settings
-        self.env = make_environment()
+        self.area_names = area_names
+        self.context = context or SiteContext()
+        self.env: Environment = make_environment()
+        self.assets = Assets.load(STATIC_DIR)
+        self.fixed_files: SiteFiles = {**self.assets.files, **schema_files()}
+        self.base = _digest(
+            templates_digest(TEMPLATES_DIR), self.assets.digest, settings.title,
+            settings.stale_after, settings.hide_after,
+        )
+        self.translators = {lang: Translator(lang) for lang in LANGS}
+        self._views: dict[str, _ViewMemo] = {}
+        self._pages: dict[str, tuple[str, bytes]] = {}
+        self.last = RenderStats(0, 0, 0)
+        self.last_point: HistoryPoint | None = None
 
+    # -- views ------------------------------------------------------------------------
+    def _memo_views(
+        self,
+        locations: Mapping[str, Location],
+        availabilities: Mapping[str, Availability],
+        minute: datetime,
+    ) -> tuple[list[_ViewMemo], int]:
+        computed = 0
+        memo: dict[str, _ViewMemo] = {}
+        for lid, location in locations.items():
+            availability = availabilities.get(lid)
+            fingerprint = availability_fingerprint(availability)
+            entry = self._views.get(lid)
+            if (
+                entry is None
+                or entry.fingerprint != fingerprint
+                or entry.location != location
+                or not entry.view.valid_at(minute)
+            ):
+                view = location_view(
+                    location, availability, minute, self.settings.stale_after,
+                    self.settings.hide_after,
+                )
+                if entry is None or entry.view.digest != view.digest:
+                    page = location_page(lid)
+                    entry = _ViewMemo(
+                        location, fingerprint, view,
+                        record_json(location_record(view, page)),
+                        record_json(location_entry(view, page)),
+                    )
+                else:
+                    entry = _ViewMemo(location, fingerprint, view, entry.record, entry.entry)
+                computed += 1
+            memo[lid] = entry
+        self._views = memo
+        return list(memo.values()), computed
+
+    # -- rendering --------------------------------------------------------------------
     def render(
         self,
         locations: Mapping[str, Location],
         availabilities: Mapping[str, Availability],
         now: datetime,
+        context: SiteContext | None = None,
     ) -> SiteFiles:
-        areas = build_areas(
-            locations,
-            availabilities,
-            now,
-            AREA_NAMES,
-            self.settings.stale_after,
-            self.settings.hide_after,
+        ctx = context or self.context
+        minute = publish_minute(now)
+        memos, computed = self._memo_views(locations, availabilities, minute)
+        areas = group_areas((m.view for m in memos), self.area_names)
+        by_id = {m.view.location.id: m for m in memos}
+        point = HistoryPoint(
+            minute, sum(a.slot_count for a in areas), sum(a.with_slots for a in areas)
         )
-        common = {"title": self.settings.title, "generated_at": now}
-        files: SiteFiles = {
-            "index.html": render(self.env, "index.html", areas=areas, **common).encode()
-        }
-        for area in areas:
-            files[f"area/{area.code}.html"] = render(
-                self.env, "area.html", area=area, **common
-            ).encode()
-        files["status.json"] = json.dumps(status_document(areas, now)).encode()
-        if STATIC_DIR.is_dir():
-            for path in sorted(STATIC_DIR.rglob("*")):
-                if path.is_file():
-                    files["static/" + path.relative_to(STATIC_DIR).as_posix()] = path.read_bytes()
+        self.last_point = point
+        pages = self.plan(areas, by_id, locations, availabilities, ctx, point)
+        files: SiteFiles = {}
+        kept: dict[str, tuple[str, bytes]] = {}
+        rendered = 0
+        for page in pages:
+            hit = self._pages.get(page.path)
+            if hit is not None and hit[0] == page.digest:
+                data = hit[1]
+            else:
+                data = page.build()
+                rendered += 1
+            kept[page.path] = (page.digest, data)
+            files[page.path] = data
+        self._pages = kept
+        files.update(self.fixed_files)
+        files.update(status_files(areas, availabilities, now, minute))
+        self.last = RenderStats(len(pages), rendered, computed)
         return files
 
+    def plan(
+        self,
+        areas: list[AreaView],
+        memos: Mapping[str, _ViewMemo],
+        locations: Mapping[str, Location],
+        availabilities: Mapping[str, Availability],
+        ctx: SiteContext,
+        point: HistoryPoint,
+    ) -> list[Page]:
+        """Every page of the site with the digest of what it is made of."""
+        pages: list[Page] = []
+        area_digests = {a.code: _digest(a.name, [v.digest for v in a.locations]) for a in areas}
+        summary = _digest([(a.code, a.name, area_digests[a.code]) for a in areas])
+        types = sorted({t.appointment_type for a in areas for v in a.locations for t in v.types})
+        providers = provider_views(
+            locations.values(), availabilities, ctx.providers, ctx.concurrency
+        )
+        history = (*ctx.history, point)
+        for lang in LANGS:
+            pages.extend(self._lang_pages(lang, areas, area_digests, summary, types, providers,
+                                          history))
+        pages.extend(self._data_pages(areas, area_digests, memos))
+        pages.extend(self._feed_pages(areas, ctx.events, locations))
+        return pages
 
-def status_document(areas: list[AreaView], now: datetime) -> dict[str, object]:
-    """The small file the browser reads to say "checked N min ago" (pages stay identical)."""
-    return {
-        "generated_at": now.isoformat(),
-        "locations": {
-            v.location.id: {
-                "checked_at": v.availability.checked_at.isoformat(),
-                "status": v.availability.status.value,
-            }
-            for area in areas
+    def _page_context(self, lang: str, path: str) -> dict[str, object]:
+        """What every template gets: the translator, and links relative to this page
+        (``root``: the release root; ``lroot``: this language's home)."""
+        t = self.translators[lang]
+        root = "../" * path.count("/")
+        other = LANGS[1] if lang == LANGS[0] else LANGS[0]
+        inner = path[len(lang_prefix(lang)):]
+        return {
+            "t": t,
+            "lang": lang,
+            "title": self.settings.title,
+            "root": root,
+            "lroot": root + lang_prefix(lang),
+            "switch_href": root + lang_prefix(other) + inner,
+            "switch_lang": other,
+            "asset": lambda name: root + self.assets.url(name),
+            "when": lambda value: local_time(value, lang),
+            "page_of": location_page,
+            "js": t.js_strings(),
+        }
+
+    def _html(self, template: str, lang: str, path: str, **values: object) -> Callable[[], bytes]:
+        def build() -> bytes:
+            context = self._page_context(lang, path) | values
+            return self.env.get_template(template).render(**context).encode()
+
+        return build
+
+    def _lang_pages(
+        self,
+        lang: str,
+        areas: list[AreaView],
+        area_digests: Mapping[str, str],
+        summary: str,
+        types: list[str],
+        providers: list[ProviderView],
+        history: tuple[HistoryPoint, ...],
+    ) -> Iterable[Page]:
+        pre = lang_prefix(lang)
+        base = _digest(self.base, lang)
+        path = f"{pre}index.html"
+        yield Page(path, _digest(base, summary, types),
+                   self._html("index.html", lang, path, areas=areas, types=types))
+        for area in areas:
+            path = f"{pre}area/{area.code}.html"
+            yield Page(path, _digest(base, area_digests[area.code], types),
+                       self._html("area.html", lang, path, area=area, types=types))
+            for view in area.locations:
+                path = pre + location_page(view.location.id)
+                yield Page(path, _digest(base, view.digest, area.name),
+                           self._html("location.html", lang, path, v=view, area=area))
+        path = f"{pre}providers.html"
+        yield Page(path, _digest(base, providers),
+                   self._html("providers.html", lang, path, providers=providers))
+        path = f"{pre}stats.html"
+        t = self.translators[lang]
+        yield Page(path, _digest(base, history), self._stats_build(lang, path, history, t))
+        path = f"{pre}data.html"
+        yield Page(path, _digest(base, [a.code for a in areas]),
+                   self._html("data.html", lang, path, areas=areas))
+
+    def _stats_build(
+        self, lang: str, path: str, history: tuple[HistoryPoint, ...], t: Translator
+    ) -> Callable[[], bytes]:
+        def build() -> bytes:
+            from aggregator.i18n import SITE_TZ
+
+            chart = line_chart(
+                [(p.at.astimezone(SITE_TZ), p.slots) for p in history],
+                t("stats_chart"), t("stats_chart_desc"),
+            )
+            return self._html("stats.html", lang, path, chart=chart, history=history,
+                              latest=history[-1])()
+
+        return build
+
+    def _data_pages(
+        self, areas: list[AreaView], area_digests: Mapping[str, str],
+        memos: Mapping[str, _ViewMemo],
+    ) -> Iterable[Page]:
+        for area in areas:
+            ids = [v.location.id for v in area.locations]
+
+            def build(area: AreaView = area, ids: list[str] = ids) -> bytes:
+                head: dict[str, object] = {"schema_version": 1, "code": area.code,
+                                           "name": area.name}
+                return join_document(head, "locations", (memos[i].record for i in ids))
+
+            yield Page(f"data/areas/{area.code}.json", area_digests[area.code], build)
+        ordered = sorted(memos)
+        everything = _digest([memos[i].view.digest for i in ordered])
+
+        def build_all() -> bytes:
+            return join_document({"schema_version": 1}, "locations",
+                                 (memos[i].entry for i in ordered))
+
+        yield Page("data/locations.json", everything, build_all)
+        yield Page("data/search.json", _digest([(a.code, a.name, a.with_slots,
+                                                 sorted({(v.location.city, v.location.postcode,
+                                                          v.location.lat, v.location.lon)
+                                                         for v in a.locations}))
+                                                for a in areas]),
+                   lambda: search_document(areas))
+
+    def _feed_pages(
+        self, areas: list[AreaView], events: tuple[ReleaseEvent, ...],
+        locations: Mapping[str, Location],
+    ) -> Iterable[Page]:
+        t = self.translators["fr"]
+        by_area: dict[str, list[ReleaseEvent]] = {}
+        for event in events:
+            by_area.setdefault(event.area, []).append(event)
+        for area in areas:
+            chosen = by_area.get(area.code, [])
+            names = [locations[e.location_id].name if e.location_id in locations else ""
+                     for e in chosen]
+
+            def build(area: AreaView = area, chosen: list[ReleaseEvent] = chosen) -> bytes:
+                return area_feed(
+                    area.code, t("feed_title", area=area.name), chosen, locations,
+                    location_page,
+                    lambda count, name: t("feed_entry", count=count, name=name),
+                    lambda when: local_time(when, "fr"),
+                )
+
+            yield Page(f"feeds/{area.code}.atom",
+                       _digest(area.name, [(e.event_id, e.at) for e in chosen], names), build)
+
+
+def status_files(
+    areas: list[AreaView],
+    availabilities: Mapping[str, Availability],
+    now: datetime,
+    minute: datetime,
+) -> SiteFiles:
+    """The only files that change at every publish: the generation time and when each
+    place was checked, read by the browser to say "checked N min ago"."""
+    files: SiteFiles = {}
+    summary: dict[str, object] = {}
+    for area in areas:
+        checked = {
+            v.location.id: availabilities[v.location.id].checked_at.isoformat()
             for v in area.locations
-            if v.availability is not None
-        },
-    }
+            if v.location.id in availabilities
+        }
+        files[f"status/{area.code}.json"] = dumps({"checked": checked})
+        summary[area.code] = {"checked_at": max(checked.values()) if checked else None}
+    files["status.json"] = dumps(
+        {"generated_at": now.isoformat(), "counted_at": minute.isoformat(), "areas": summary}
+    )
+    return files

@@ -1,30 +1,70 @@
-"""Pure summaries the site is rendered from: per location, per area, overall."""
+"""Pure summaries the site is rendered from: per location, per area, per provider.
+
+A view depends on ``now`` only through a few thresholds (a slot passing, a slot entering
+the 24 h / 7 day window, data becoming stale or hidden). Each view records the instant its
+next threshold is crossed (``valid_until``) so the renderer can reuse it until then: this
+is what keeps unchanged pages byte-identical and incremental renders cheap.
+"""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from aggregator.models import Availability, Location, Slot, Status
 
+DAY = timedelta(hours=24)
+WEEK = timedelta(days=7)
+UPCOMING_SHOWN = 30  # slots listed on a location page
+TYPE_STARTS_KEPT = 40  # starts per appointment type kept for client-side filters
+_EPSILON = timedelta(microseconds=1)
+_FAR = datetime.max.replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class TypeSlots:
+    """Slots of one appointment type within 7 days: the first starts, and the total."""
+
+    appointment_type: str
+    starts: tuple[datetime, ...]
+    count: int
+
 
 @dataclass(frozen=True)
 class LocationView:
     location: Location
-    availability: Availability | None
     status: Status | None
     next_slot: Slot | None
     slots_24h: int
     slots_7d: int
     slot_count: int
     stale: bool
+    hidden: bool
     failing: bool
-    data_age: float | None  # seconds since upstream data was last confirmed
+    phone: str
+    upcoming: tuple[Slot, ...]
+    types: tuple[TypeSlots, ...]
+    valid_until: datetime | None  # None: never changes with time alone
+    digest: str
 
     @property
     def has_slots(self) -> bool:
         return self.slot_count > 0
+
+    @property
+    def phone_only(self) -> bool:
+        return self.status is Status.PHONE_ONLY
+
+    @property
+    def booking_url(self) -> str:
+        if self.next_slot is not None and self.next_slot.booking_url:
+            return self.next_slot.booking_url
+        return self.location.booking_url
+
+    def valid_at(self, now: datetime) -> bool:
+        return self.valid_until is None or now < self.valid_until
 
 
 @dataclass
@@ -45,6 +85,38 @@ class AreaView:
     def slots_7d(self) -> int:
         return sum(v.slots_7d for v in self.locations)
 
+    @property
+    def slot_count(self) -> int:
+        return sum(v.slot_count for v in self.locations)
+
+
+def confirmed_at(availability: Availability) -> datetime | None:
+    """When upstream last vouched for the slots shown (a failed poll does not count)."""
+    return availability.last_ok_at or availability.valid_at
+
+
+def _earliest(*candidates: datetime | None) -> datetime | None:
+    present = [c for c in candidates if c is not None]
+    return min(present) if present else None
+
+
+def _view_digest(location: Location, parts: tuple[object, ...]) -> str:
+    body = location.model_dump_json() + repr(parts)
+    return hashlib.blake2b(body.encode(), digest_size=12).hexdigest()
+
+
+def _by_type(slots: Iterable[Slot], week: datetime) -> tuple[TypeSlots, ...]:
+    starts: dict[str, list[datetime]] = {}
+    counts: dict[str, int] = {}
+    for slot in slots:
+        if slot.start >= week:
+            continue
+        counts[slot.appointment_type] = counts.get(slot.appointment_type, 0) + slot.capacity
+        kept = starts.setdefault(slot.appointment_type, [])
+        if len(kept) < TYPE_STARTS_KEPT:
+            kept.append(slot.start)
+    return tuple(TypeSlots(t, tuple(starts[t]), counts[t]) for t in sorted(counts))
+
 
 def location_view(
     location: Location,
@@ -53,37 +125,100 @@ def location_view(
     stale_after: float,
     hide_after: float,
 ) -> LocationView:
+    """What a visitor sees of one place at ``now``, and until when it stays so."""
     if availability is None:
-        return LocationView(location, None, None, None, 0, 0, 0, False, False, None)
-    confirmed = availability.last_ok_at or availability.valid_at
+        return LocationView(
+            location, None, None, 0, 0, 0, False, False, False, location.phone, (), (), None,
+            _view_digest(location, ("none",)),
+        )
+    confirmed = confirmed_at(availability)
     age = (now - confirmed).total_seconds() if confirmed else None
     hidden = age is None or age > hide_after
-    future = () if hidden else availability.future_slots(now)
-    day = now + timedelta(hours=24)
-    week = now + timedelta(days=7)
+    stale = age is not None and age > stale_after
+    future = () if hidden else tuple(sorted(availability.future_slots(now), key=Slot.sort_key))
+    day, week = now + DAY, now + WEEK
+    slots_24h = sum(s.capacity for s in future if s.start < day)
+    slots_7d = sum(s.capacity for s in future if s.start < week)
+    # the next instant at which time alone changes this view
+    until = _earliest(
+        future[0].start + _EPSILON if future else None,
+        min((s.start - DAY + _EPSILON for s in future if s.start >= day), default=None),
+        min((s.start - WEEK + _EPSILON for s in future if s.start >= week), default=None),
+        confirmed + timedelta(seconds=stale_after) + _EPSILON if confirmed and not stale else None,
+        confirmed + timedelta(seconds=hide_after) + _EPSILON if confirmed and not hidden else None,
+    )
+    types = _by_type(future, week)
+    upcoming = future[:UPCOMING_SHOWN]
+    phone = availability.phone or location.phone
+    parts: tuple[object, ...] = (
+        availability.status.value,
+        stale,
+        hidden,
+        phone,
+        slots_24h,
+        slots_7d,
+        sum(s.capacity for s in future),
+        tuple((s.start, s.appointment_type, s.capacity, s.booking_url) for s in upcoming),
+        tuple((t.appointment_type, t.starts, t.count) for t in types),
+    )
     return LocationView(
         location=location,
-        availability=availability,
         status=availability.status,
-        next_slot=min(future, key=Slot.sort_key) if future else None,
-        slots_24h=sum(s.capacity for s in future if s.start < day),
-        slots_7d=sum(s.capacity for s in future if s.start < week),
+        next_slot=future[0] if future else None,
+        slots_24h=slots_24h,
+        slots_7d=slots_7d,
         slot_count=sum(s.capacity for s in future),
-        stale=age is not None and age > stale_after,
+        stale=stale,
+        hidden=hidden and bool(availability.slots),
         failing=availability.status is Status.ERROR,
-        data_age=age,
+        phone=phone,
+        upcoming=upcoming,
+        types=types,
+        valid_until=until,
+        digest=_view_digest(location, parts),
+    )
+
+
+def availability_fingerprint(availability: Availability | None) -> object:
+    """Changes whenever the stored content or its confirmation time changes; a poll that
+    only re-checked (``checked_at``) leaves it equal. ``changed_at`` stands for the slots
+    when the store set it."""
+    if availability is None:
+        return None
+    content: object = availability.changed_at or availability.slots
+    return (
+        availability.status,
+        content,
+        len(availability.slots),
+        confirmed_at(availability),
+        availability.phone,
+        availability.message,
     )
 
 
 def sort_for_visitors(views: Iterable[LocationView]) -> list[LocationView]:
     """Soonest appointment first; places without slots after, by name."""
-    far = datetime.max.replace(tzinfo=None)
 
-    def key(view: LocationView) -> tuple[int, datetime, str]:
-        start = view.next_slot.start.replace(tzinfo=None) if view.next_slot else far
-        return (0 if view.next_slot else 1, start, view.location.name.lower())
+    def key(view: LocationView) -> tuple[int, datetime, str, str]:
+        start = view.next_slot.start.replace(tzinfo=None) if view.next_slot else _FAR
+        return (0 if view.next_slot else 1, start, view.location.name.lower(), view.location.id)
 
     return sorted(views, key=key)
+
+
+def group_areas(
+    views: Iterable[LocationView], area_names: Mapping[str, str]
+) -> list[AreaView]:
+    areas: dict[str, AreaView] = {}
+    for view in views:
+        code = view.location.area
+        area = areas.get(code)
+        if area is None:
+            area = areas[code] = AreaView(code, area_names.get(code, code))
+        area.locations.append(view)
+    for area in areas.values():
+        area.locations = sort_for_visitors(area.locations)
+    return sorted(areas.values(), key=lambda a: a.code)
 
 
 def build_areas(
@@ -94,13 +229,8 @@ def build_areas(
     stale_after: float,
     hide_after: float,
 ) -> list[AreaView]:
-    areas: dict[str, AreaView] = {}
-    for lid, location in locations.items():
-        view = location_view(location, availabilities.get(lid), now, stale_after, hide_after)
-        area = areas.setdefault(
-            location.area, AreaView(location.area, area_names.get(location.area, location.area))
-        )
-        area.locations.append(view)
-    for area in areas.values():
-        area.locations = sort_for_visitors(area.locations)
-    return sorted(areas.values(), key=lambda a: a.code)
+    views = (
+        location_view(loc, availabilities.get(lid), now, stale_after, hide_after)
+        for lid, loc in locations.items()
+    )
+    return group_areas(views, area_names)
