@@ -235,15 +235,18 @@ class SiteRenderer:
         """Every page of the site with the digest of what it is made of."""
         pages: list[Page] = []
         area_digests = {a.code: _digest(a.name, [v.digest for v in a.locations]) for a in areas}
-        summary = _digest([(a.code, a.name, area_digests[a.code]) for a in areas])
+        summary = _digest([(a.code, a.name, a.with_slots, len(a.locations), a.slots_24h,
+                            a.slots_7d) for a in areas])
         types = sorted({t.appointment_type for a in areas for v in a.locations for t in v.types})
         providers = provider_views(
             locations.values(), availabilities, ctx.providers, ctx.concurrency
         )
-        history = (*ctx.history, point)
+        history = list(ctx.history)
+        if not history or (history[-1].slots, history[-1].places) != (point.slots, point.places):
+            history.append(point)  # a new point only when the totals moved: stable bytes
         for lang in LANGS:
             pages.extend(self._lang_pages(lang, areas, area_digests, summary, types, providers,
-                                          history))
+                                          tuple(history)))
         pages.extend(self._data_pages(areas, area_digests, memos))
         pages.extend(self._feed_pages(areas, ctx.events, locations))
         return pages
