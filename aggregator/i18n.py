@@ -81,6 +81,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "providers_note": "Ralenti : nous limitons nos requêtes pour ménager la plateforme. "
         "En pause : la plateforme a demandé d'attendre.",
         "never": "jamais",
+        "providers_time_note": "L'heure du dernier succès est lue dans status.json "
+        "(affichée avec JavaScript).",
         "stats_h1": "Statistiques",
         "stats_chart": "Créneaux libres au fil du temps",
         "stats_chart_desc": "Nombre total de créneaux libres à chaque publication.",
@@ -164,6 +166,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "providers_note": "Slowed: we send fewer requests to spare the platform. "
         "Paused: the platform asked us to wait.",
         "never": "never",
+        "providers_time_note": "The last success time is read from status.json "
+        "(shown with JavaScript).",
         "stats_h1": "Statistics",
         "stats_chart": "Free slots over time",
         "stats_chart_desc": "Total free slots at each publish.",

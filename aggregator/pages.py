@@ -204,7 +204,10 @@ class SiteRenderer:
             minute, sum(a.slot_count for a in areas), sum(a.with_slots for a in areas)
         )
         self.last_point = point
-        pages = self.plan(areas, by_id, locations, availabilities, ctx, point)
+        providers = provider_views(
+            locations.values(), availabilities, ctx.providers, ctx.concurrency
+        )
+        pages = self.plan(areas, by_id, providers, ctx, point)
         files: SiteFiles = {}
         kept: dict[str, tuple[str, bytes]] = {}
         rendered = 0
@@ -219,7 +222,7 @@ class SiteRenderer:
             files[page.path] = data
         self._pages = kept
         files.update(self.fixed_files)
-        files.update(status_files(areas, availabilities, now, minute))
+        files.update(status_files(areas, availabilities, providers, now, minute))
         self.last = RenderStats(len(pages), rendered, computed)
         return files
 
@@ -227,8 +230,7 @@ class SiteRenderer:
         self,
         areas: list[AreaView],
         memos: Mapping[str, _ViewMemo],
-        locations: Mapping[str, Location],
-        availabilities: Mapping[str, Availability],
+        providers: list[ProviderView],
         ctx: SiteContext,
         point: HistoryPoint,
     ) -> list[Page]:
@@ -238,9 +240,6 @@ class SiteRenderer:
         summary = _digest([(a.code, a.name, a.with_slots, len(a.locations), a.slots_24h,
                             a.slots_7d) for a in areas])
         types = sorted({t.appointment_type for a in areas for v in a.locations for t in v.types})
-        providers = provider_views(
-            locations.values(), availabilities, ctx.providers, ctx.concurrency
-        )
         history = list(ctx.history)
         if not history or (history[-1].slots, history[-1].places) != (point.slots, point.places):
             history.append(point)  # a new point only when the totals moved: stable bytes
@@ -248,6 +247,7 @@ class SiteRenderer:
             pages.extend(self._lang_pages(lang, areas, area_digests, summary, types, providers,
                                           tuple(history)))
         pages.extend(self._data_pages(areas, area_digests, memos))
+        locations = {lid: m.location for lid, m in memos.items()}
         pages.extend(self._feed_pages(areas, ctx.events, locations))
         return pages
 
@@ -303,7 +303,7 @@ class SiteRenderer:
                 yield Page(path, _digest(base, view.digest, area.name),
                            self._html("location.html", lang, path, v=view, area=area))
         path = f"{pre}providers.html"
-        yield Page(path, _digest(base, providers),
+        yield Page(path, _digest(base, [p.page_key for p in providers]),
                    self._html("providers.html", lang, path, providers=providers))
         path = f"{pre}stats.html"
         t = self.translators[lang]
@@ -383,6 +383,7 @@ class SiteRenderer:
 def status_files(
     areas: list[AreaView],
     availabilities: Mapping[str, Availability],
+    providers: list[ProviderView],
     now: datetime,
     minute: datetime,
 ) -> SiteFiles:
@@ -399,6 +400,17 @@ def status_files(
         files[f"status/{area.code}.json"] = dumps({"checked": checked})
         summary[area.code] = {"checked_at": max(checked.values()) if checked else None}
     files["status.json"] = dumps(
-        {"generated_at": now.isoformat(), "counted_at": minute.isoformat(), "areas": summary}
+        {
+            "generated_at": now.isoformat(),
+            "counted_at": minute.isoformat(),
+            "areas": summary,
+            "providers": {
+                p.platform: {
+                    "health": p.health.value,
+                    "last_success": p.last_success.isoformat() if p.last_success else None,
+                }
+                for p in providers
+            },
+        }
     )
     return files

@@ -32,11 +32,13 @@ class ProviderView:
     health: Health
     locations: int
     failing_locations: int
-    last_success: datetime | None  # rounded down to the minute: the page stays stable
+    last_success: datetime | None  # in status.json only: it moves at every poll
 
-
-def _minute(value: datetime) -> datetime:
-    return value.replace(second=0, microsecond=0)
+    @property
+    def page_key(self) -> tuple[object, ...]:
+        """What the providers page shows (not the last success time)."""
+        return (self.platform, self.health, self.locations, self.failing_locations,
+                self.last_success is None)
 
 
 def provider_health(
@@ -82,7 +84,7 @@ def provider_views(
                 ),
                 locations=len(per_platform[platform]),
                 failing_locations=failing,
-                last_success=_minute(max(successes)) if successes else None,
+                last_success=max(successes) if successes else None,
             )
         )
     return views

@@ -17,6 +17,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from aggregator.i18n import SITE_TZ, format_local
+from aggregator.views import safe_url
 
 SITE_DIR = Path(__file__).resolve().parent.parent / "site"
 TEMPLATES_DIR = SITE_DIR / "templates"
@@ -69,13 +70,6 @@ def local_time(value: datetime, lang: str) -> str:
 @lru_cache(maxsize=65536)
 def iso(value: datetime) -> str:
     return value.isoformat()
-
-
-def safe_url(value: str) -> str:
-    """Only http(s) links reach an ``href``: a ``javascript:`` booking URL from upstream
-    would survive HTML escaping."""
-    lowered = value.strip().lower()
-    return value.strip() if lowered.startswith(("https://", "http://")) else ""
 
 
 def _fmt_time(value: datetime | None, fmt: str = "%a %d %b %H:%M") -> str:

@@ -23,6 +23,13 @@ _EPSILON = timedelta(microseconds=1)
 _FAR = datetime.max.replace(tzinfo=None)
 
 
+def safe_url(value: str) -> str:
+    """Only http(s) links reach an ``href``: a ``javascript:`` booking URL from upstream
+    would survive HTML escaping."""
+    lowered = value.strip().lower()
+    return value.strip() if lowered.startswith(("https://", "http://")) else ""
+
+
 @dataclass(frozen=True)
 class TypeSlots:
     """Slots of one appointment type within 7 days: the first starts, and the total."""
@@ -59,9 +66,9 @@ class LocationView:
 
     @property
     def booking_url(self) -> str:
-        if self.next_slot is not None and self.next_slot.booking_url:
-            return self.next_slot.booking_url
-        return self.location.booking_url
+        """The slot's own link when it has one, else the place's; http(s) only."""
+        slot_url = safe_url(self.next_slot.booking_url) if self.next_slot else ""
+        return slot_url or safe_url(self.location.booking_url)
 
     def valid_at(self, now: datetime) -> bool:
         return self.valid_until is None or now < self.valid_until
