@@ -372,7 +372,8 @@ class SiteRenderer:
                 return area_feed(
                     area.code, t("feed_title", area=area.name), chosen, locations,
                     location_page,
-                    lambda count, name: t("feed_entry", count=count, name=name),
+                    lambda count, name: t("feed_entry_one" if count == 1 else "feed_entry",
+                                          count=count, name=name),
                     lambda when: local_time(when, "fr"),
                 )
 

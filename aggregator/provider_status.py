@@ -44,13 +44,13 @@ class ProviderView:
 def provider_health(
     state: ProviderState | None, configured_concurrency: int | None, failing: int, known: int
 ) -> Health:
-    """Protection first (it is what upstream told us), then what our polls saw."""
-    if state is not None and state.breaker == "open":
+    """Our polls failing first (that is what visitors feel), then what the protection
+    decided: waiting (a Retry-After pause or an open breaker cooling down), or fewer
+    concurrent requests than configured (AIMD cut after congestion)."""
+    if known and failing / known >= FAILING_SHARE:
         return Health.FAILING
     if state is not None and state.paused_for > 0:
         return Health.PAUSED
-    if known and failing / known >= FAILING_SHARE:
-        return Health.FAILING
     if (
         state is not None
         and configured_concurrency is not None

@@ -1,0 +1,71 @@
+"""The renderer rebuilds only the pages whose inputs changed."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+from typing import Any
+
+from jinja2 import Environment, Template
+
+from aggregator.config import SiteSettings
+from aggregator.models import Slot
+from aggregator.pages import SiteRenderer, location_page
+from tests.site.factory import T0, availability, dataset
+
+
+class CountingEnvironment(Environment):
+    """Counts template renders, to prove skipped pages are not rendered at all."""
+
+    renders: Counter[str]
+
+    def get_template(self, name: Any, *args: Any, **kwargs: Any) -> Template:
+        self.renders[str(name)] += 1
+        return super().get_template(name, *args, **kwargs)
+
+
+def counting(renderer: SiteRenderer) -> CountingEnvironment:
+    env = renderer.env
+    counted = CountingEnvironment(loader=env.loader, autoescape=env.autoescape,
+                                  undefined=env.undefined, trim_blocks=True, lstrip_blocks=True)
+    counted.filters.update(env.filters)
+    counted.renders = Counter()
+    renderer.env = counted
+    return counted
+
+
+def test_unchanged_inputs_render_nothing() -> None:
+    locations, availabilities = dataset(20)
+    renderer = SiteRenderer(SiteSettings())
+    renderer.render(locations, availabilities, T0)
+    env = counting(renderer)
+    again = dict(availabilities)
+    for lid, av in availabilities.items():  # a re-poll: new objects, new checked_at only
+        again[lid] = av.model_copy(update={"checked_at": T0 + timedelta(seconds=30)})
+    renderer.render(locations, again, T0 + timedelta(seconds=30))
+    assert renderer.last.rendered == 0 and renderer.last.views_computed == 0
+    assert sum(env.renders.values()) == 0
+
+
+def test_one_changed_place_rerenders_its_pages_only() -> None:
+    locations, availabilities = dataset(20)
+    renderer = SiteRenderer(SiteSettings())
+    first = renderer.render(locations, availabilities, T0)
+    env = counting(renderer)
+    lid = "testplat:0"  # Lyon (area 69)
+    old = availabilities[lid]
+    moved = tuple(Slot(start=s.start + timedelta(minutes=15), appointment_type=s.appointment_type)
+                  for s in old.slots)  # same counts in every window, new times
+    availabilities[lid] = availability(locations[lid], moved, confirmed=T0 + timedelta(minutes=0,
+                                                                                        seconds=1))
+    second = renderer.render(locations, availabilities, T0)
+    rebuilt = {k for k in second if first.get(k) is not second[k]
+               and not k.startswith(("status", "static/", "data/schema/"))}
+    assert rebuilt == {
+        location_page(lid), "en/" + location_page(lid), "area/69.html", "en/area/69.html",
+        "data/areas/69.json", "data/locations.json",
+    }
+    pages_rendered = {k: n for k, n in env.renders.items() if k not in {"base.html", "macros.html"}}
+    assert pages_rendered == {"location.html": 2, "area.html": 2}
+    assert renderer.last.views_computed == 1
+    assert renderer.last.rendered == len(rebuilt)
