@@ -48,7 +48,7 @@
       if (text) node.textContent = T.js_checked + " " + text;
     });
     var footer = document.getElementById("freshness");
-    if (footer && generatedAt) footer.textContent = "· " + T.js_checked + " " + ago(generatedAt);
+    if (footer && generatedAt) footer.textContent = "· " + T.js_published + " " + ago(generatedAt);
   }
   function loadStatus(area) {
     getJSON("status.json").then(function (s) { generatedAt = s.generated_at; paintFreshness(); })
@@ -94,9 +94,15 @@
   }
 
   // -- cards (search results) --------------------------------------------------------
-  var timeFormat = new Intl.DateTimeFormat(lang === "fr" ? "fr-FR" : "en-GB", {
+  // same shape as the server's dates: "lun. 2 mars 09:30" / "Mon 2 Mar 09:30"
+  var intl = new Intl.DateTimeFormat(lang === "fr" ? "fr-FR" : "en-GB", {
     weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit",
-    timeZone: "Europe/Paris" });
+    hourCycle: "h23", timeZone: "Europe/Paris" });
+  var timeFormat = { format: function (date) {
+    var p = {};
+    intl.formatToParts(date).forEach(function (part) { p[part.type] = part.value; });
+    return p.weekday + " " + p.day + " " + p.month + " " + p.hour + ":" + p.minute;
+  } };
   function card(loc) {
     var li = el("li", "card" + (loc.stale ? " stale" : ""));
     li.setAttribute("data-id", loc.id);
@@ -104,7 +110,7 @@
     a.href = lroot + loc.page; h.appendChild(a); li.appendChild(h);
     li.appendChild(el("p", "address", [loc.address, (loc.postcode + " " + loc.city).trim()].filter(Boolean).join(", ")));
     var meta = T.via + " " + loc.platform;
-    if (loc.distance !== undefined) meta += " · " + fmt("distance", { km: loc.distance.toFixed(1) });
+    if (loc.distance !== undefined) meta += " · " + fmt("distance", { km: loc.distance.toLocaleString(lang, { maximumFractionDigits: 1 }) });
     li.appendChild(el("p", "meta", meta));
     if (loc.phone_only) {
       var p = el("p", "phone-only", T.phone_only);
