@@ -46,7 +46,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "col_with_slots": "Lieux ouverts",
         "col_24h": "Créneaux 24 h",
         "col_7d": "Créneaux 7 j",
-        "counts_note": "Lieux ouverts : lieux avec des créneaux libres / lieux connus. Comptes calculés à la minute de publication.",
+        "counts_note": "Lieux ouverts : lieux avec des créneaux libres / lieux connus. "
+        "Comptes calculés à la minute de publication.",
         "no_locations": "Aucun lieu connu pour l'instant : la première collecte est en cours.",
         "all_areas": "Tous les départements",
         "area_summary": "{with_slots} lieux sur {total} ont des créneaux libres.",
@@ -131,9 +132,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "areas_h2": "By area",
         "col_area": "Area",
         "col_with_slots": "Places open",
-        "col_24h": "Slots in 24 h",
-        "col_7d": "Slots in 7 days",
-        "counts_note": "Places open: places with free slots / known places. Counts computed at the publish minute.",
+        "col_24h": "Slots 24 h",
+        "col_7d": "Slots 7 d",
+        "counts_note": "Places open: places with free slots / known places. "
+        "Counts computed at the publish minute.",
         "no_locations": "No locations known yet: the first poll is under way.",
         "all_areas": "All areas",
         "area_summary": "{with_slots} of {total} places have free slots.",

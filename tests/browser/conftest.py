@@ -21,7 +21,6 @@ from aggregator.models import Availability, Location
 from aggregator.pages import SiteRenderer
 from aggregator.publish import swap_current, write_release
 from aggregator.server import start_server
-
 from tests.site.factory import T0, availability, dataset, location, slots_for
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 from aggregator.i18n import SITE_TZ
-
 from tests.browser.conftest import SCREENSHOTS, Site
 from tests.site.factory import T0
 
