@@ -207,26 +207,15 @@ class Translator:
         text = self.strings[key]
         return text.format(**values) if values else text
 
-    def js_strings(self) -> dict[str, str]:
-        """The few strings the browser script needs, embedded in each page."""
-        return {k: v for k, v in self.strings.items() if k.startswith("js_")} | {
-            k: self.strings[k]
-            for k in (
-                "results_none",
-                "results_for",
-                "near_me_denied",
-                "next_slot",
-                "slots",
-                "slot",
-                "phone_only",
-                "no_slot",
-                "stale",
-                "failing",
-                "via",
-                "distance",
-                "near_me",
-            )
-        } | {"book_on": self.strings["book_on"]}
+    def js_strings(self, search: bool = False) -> dict[str, str]:
+        """The strings the browser script needs, embedded in each page: the freshness
+        ones everywhere, the card and search ones only where results are drawn."""
+        keys = [k for k in self.strings if k.startswith("js_")] + ["results_none"]
+        if search:
+            keys += ["results_for", "near_me_denied", "next_slot", "slots", "slot",
+                     "phone_only", "no_slot", "stale", "failing", "via", "distance", "near_me",
+                     "book_on"]
+        return {k: self.strings[k] for k in keys}
 
 
 def lang_prefix(lang: str) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from aggregator.i18n import SITE_TZ, format_local
-from aggregator.views import safe_url
+from aggregator.views import iso, safe_url
 
 SITE_DIR = Path(__file__).resolve().parent.parent / "site"
 TEMPLATES_DIR = SITE_DIR / "templates"
@@ -65,11 +65,6 @@ class Assets:
 def local_time(value: datetime, lang: str) -> str:
     """Cached: thousands of slots share a few hundred distinct start times."""
     return format_local(value, lang)
-
-
-@lru_cache(maxsize=65536)
-def iso(value: datetime) -> str:
-    return value.isoformat()
 
 
 def _fmt_time(value: datetime | None, fmt: str = "%a %d %b %H:%M") -> str:

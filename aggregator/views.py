@@ -12,6 +12,8 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
+from operator import attrgetter
 
 from aggregator.models import Availability, Location, Slot, Status
 
@@ -107,22 +109,56 @@ def _earliest(*candidates: datetime | None) -> datetime | None:
     return min(present) if present else None
 
 
-def _view_digest(location: Location, parts: tuple[object, ...]) -> str:
-    body = location.model_dump_json() + repr(parts)
+@lru_cache(maxsize=1 << 16)
+def iso(value: datetime) -> str:
+    """Cached: thousands of slots share a few hundred distinct start times."""
+    return value.isoformat()
+
+
+def _view_digest(location: Location, parts: Iterable[str]) -> str:
+    body = location.model_dump_json() + "\x1f" + "\x1f".join(parts)
     return hashlib.blake2b(body.encode(), digest_size=12).hexdigest()
 
 
-def _by_type(slots: Iterable[Slot], week: datetime) -> tuple[TypeSlots, ...]:
-    starts: dict[str, list[datetime]] = {}
-    counts: dict[str, int] = {}
-    for slot in slots:
-        if slot.start >= week:
-            continue
-        counts[slot.appointment_type] = counts.get(slot.appointment_type, 0) + slot.capacity
-        kept = starts.setdefault(slot.appointment_type, [])
+@dataclass
+class _Tally:
+    """One pass over a place's future slots: counts by horizon and type, and the first
+    slot beyond each horizon (when it enters the window, the view changes)."""
+
+    day: datetime
+    week: datetime
+    slots_24h: int = 0
+    slots_7d: int = 0
+    total: int = 0
+    first_after_day: datetime | None = None
+    first_after_week: datetime | None = None
+    starts: dict[str, list[datetime]] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def add(self, slot: Slot) -> None:
+        start, cap = slot.start, slot.capacity
+        self.total += cap
+        if start < self.day:
+            self.slots_24h += cap
+        elif self.first_after_day is None:
+            self.first_after_day = start
+        if start >= self.week:
+            if self.first_after_week is None:
+                self.first_after_week = start
+            return
+        self.slots_7d += cap
+        kind = slot.appointment_type
+        self.counts[kind] = self.counts.get(kind, 0) + cap
+        kept = self.starts.setdefault(kind, [])
         if len(kept) < TYPE_STARTS_KEPT:
-            kept.append(slot.start)
-    return tuple(TypeSlots(t, tuple(starts[t]), counts[t]) for t in sorted(counts))
+            kept.append(start)
+
+    def types(self) -> tuple[TypeSlots, ...]:
+        return tuple(TypeSlots(t, tuple(self.starts[t]), self.counts[t])
+                     for t in sorted(self.counts))
+
+
+_BY_START = attrgetter("start", "appointment_type")
 
 
 def location_view(
@@ -142,39 +178,37 @@ def location_view(
     age = (now - confirmed).total_seconds() if confirmed else None
     hidden = age is None or age > hide_after
     stale = age is not None and age > stale_after
-    future = () if hidden else tuple(sorted(availability.future_slots(now), key=Slot.sort_key))
-    day, week = now + DAY, now + WEEK
-    slots_24h = sum(s.capacity for s in future if s.start < day)
-    slots_7d = sum(s.capacity for s in future if s.start < week)
+    future = () if hidden else tuple(
+        sorted((s for s in availability.slots if s.start >= now), key=_BY_START)
+    )
+    tally = _Tally(now + DAY, now + WEEK)
+    for slot in future:
+        tally.add(slot)
     # the next instant at which time alone changes this view
     until = _earliest(
         future[0].start + _EPSILON if future else None,
-        min((s.start - DAY + _EPSILON for s in future if s.start >= day), default=None),
-        min((s.start - WEEK + _EPSILON for s in future if s.start >= week), default=None),
+        tally.first_after_day - DAY + _EPSILON if tally.first_after_day else None,
+        tally.first_after_week - WEEK + _EPSILON if tally.first_after_week else None,
         confirmed + timedelta(seconds=stale_after) + _EPSILON if confirmed and not stale else None,
         confirmed + timedelta(seconds=hide_after) + _EPSILON if confirmed and not hidden else None,
     )
-    types = _by_type(future, week)
+    types = tally.types()
     upcoming = future[:UPCOMING_SHOWN]
     phone = availability.phone or location.phone
-    parts: tuple[object, ...] = (
+    parts = [
         availability.status.value,
-        stale,
-        hidden,
+        f"{stale}{hidden}{tally.slots_24h},{tally.slots_7d},{tally.total}",
         phone,
-        slots_24h,
-        slots_7d,
-        sum(s.capacity for s in future),
-        tuple((s.start, s.appointment_type, s.capacity, s.booking_url) for s in upcoming),
-        tuple((t.appointment_type, t.starts, t.count) for t in types),
-    )
+        *(f"{iso(s.start)} {s.appointment_type} {s.capacity} {s.booking_url}" for s in upcoming),
+        *(f"{t.appointment_type} {t.count} " + ",".join(map(iso, t.starts)) for t in types),
+    ]
     return LocationView(
         location=location,
         status=availability.status,
         next_slot=future[0] if future else None,
-        slots_24h=slots_24h,
-        slots_7d=slots_7d,
-        slot_count=sum(s.capacity for s in future),
+        slots_24h=tally.slots_24h,
+        slots_7d=tally.slots_7d,
+        slot_count=tally.total,
         stale=stale,
         hidden=hidden and bool(availability.slots),
         failing=availability.status is Status.ERROR,

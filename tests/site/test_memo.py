@@ -66,6 +66,7 @@ def test_one_changed_place_rerenders_its_pages_only() -> None:
         "data/areas/69.json", "data/locations.json",
     }
     pages_rendered = {k: n for k, n in env.renders.items() if k not in {"base.html", "macros.html"}}
-    assert pages_rendered == {"location.html": 2, "area.html": 2}
+    # the area pages are re-rendered, but only the changed place's card inside them
+    assert pages_rendered == {"location_main.html": 2, "area.html": 2, "card.html": 2}
     assert renderer.last.views_computed == 1
     assert renderer.last.rendered == len(rebuilt)
