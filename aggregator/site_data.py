@@ -13,7 +13,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from aggregator.models import AwareDatetime
+from aggregator.models import AwareDatetime, Location
 from aggregator.views import AreaView, LocationView, iso
 
 SCHEMA_VERSION = 1
@@ -142,11 +142,8 @@ def _iso(value: datetime | None) -> str | None:
     return None if value is None else iso(value)
 
 
-def location_record(view: LocationView, page: str) -> dict[str, object]:
-    """A ``LocationRecord`` as a plain dict: built 10,000 times on a full render, where
-    model validation of every slot time would cost more than the rest of the record (the
-    tests validate the files against the model and the published schema)."""
-    loc = view.location
+def _place(loc: Location, page: str) -> dict[str, object]:
+    """The fields every record of a place starts with."""
     return {
         "id": loc.id,
         "name": loc.name,
@@ -158,6 +155,15 @@ def location_record(view: LocationView, page: str) -> dict[str, object]:
         "lon": loc.lon,
         "platform": loc.platform,
         "page": page,
+    }
+
+
+def location_record(view: LocationView, page: str) -> dict[str, object]:
+    """A ``LocationRecord`` as a plain dict: built 10,000 times on a full render, where
+    model validation of every slot time would cost more than the rest of the record (the
+    tests validate the files against the model and the published schema)."""
+    return {
+        **_place(view.location, page),
         "booking_url": view.booking_url,
         "phone": view.phone,
         "phone_only": view.phone_only,
@@ -179,20 +185,10 @@ def location_record(view: LocationView, page: str) -> dict[str, object]:
 
 def location_entry(view: LocationView, page: str) -> dict[str, object]:
     """A ``LocationEntry`` as a plain dict (see ``location_record``)."""
-    loc = view.location
     return {
-        "id": loc.id,
-        "name": loc.name,
-        "address": loc.address,
-        "postcode": loc.postcode,
-        "city": loc.city,
-        "area": loc.area,
-        "lat": loc.lat,
-        "lon": loc.lon,
-        "platform": loc.platform,
-        "page": page,
+        **_place(view.location, page),
         "appointment_types": sorted(
-            set(loc.appointment_types) | {t.appointment_type for t in view.types}
+            set(view.location.appointment_types) | {t.appointment_type for t in view.types}
         ),
         "next_slot": _iso(view.next_slot.start) if view.next_slot else None,
         "slot_count": view.slot_count,
