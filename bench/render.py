@@ -113,7 +113,8 @@ def main() -> None:
     full, full_cpu = time.perf_counter() - started, time.process_time() - cpu
     size = sum(len(v) for v in files.values())
     print(f"full render:        {full:7.3f} s  ({renderer.last.pages} pages, {len(files)} files, "
-          f"{size / 1e6:.1f} MB)  cpu {full_cpu:.3f} s  target < 3 s: {'MET' if full < 3 else 'MISSED'}")
+          f"{size / 1e6:.1f} MB)  cpu {full_cpu:.3f} s  "
+          f"target < 3 s: {'MET' if full < 3 else 'MISSED'}")
 
     later = NOW + timedelta(seconds=40)  # same publish minute
     started, cpu = time.perf_counter(), time.process_time()
@@ -132,7 +133,8 @@ def main() -> None:
     renderer.render(locations, availabilities, later)
     one, one_cpu = time.perf_counter() - started, time.process_time() - cpu
     print(f"one place changed:  {one:7.3f} s  ({renderer.last.rendered} pages rebuilt, "
-          f"{renderer.last.views_computed} views)  cpu {one_cpu:.3f} s  ratio vs full {one / full:.3f}  "
+          f"{renderer.last.views_computed} views)  cpu {one_cpu:.3f} s  "
+          f"ratio vs full {one / full:.3f}  "
           f"target < 0.2 s: {'MET' if one < 0.2 else 'MISSED'}")
     home_weight(files)
     print("(machine shared with other engineers: timings are depressed by their load)")
