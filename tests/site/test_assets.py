@@ -7,7 +7,6 @@ import re
 from aggregator.config import SiteSettings
 from aggregator.pages import SiteRenderer
 from aggregator.render import STATIC_DIR, hashed_name
-
 from tests.site.factory import T0, dataset
 
 HASHED = re.compile(r"^static/[a-z0-9_-]+\.[0-9a-f]{10}\.[a-z0-9]+$")
