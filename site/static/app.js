@@ -41,17 +41,25 @@
   }
   var checked = {};
   var generatedAt = null;
+  var providers = {};
   function paintFreshness() {
     document.querySelectorAll("[data-checked-for]").forEach(function (node) {
       var iso = checked[node.getAttribute("data-checked-for")];
       var text = iso && ago(iso);
       if (text) node.textContent = T.js_checked + " " + text;
     });
+    document.querySelectorAll("[data-last-success]").forEach(function (node) {
+      var p = providers[node.getAttribute("data-last-success")];
+      var text = p && p.last_success && ago(p.last_success);
+      if (text) node.textContent = text;
+    });
     var footer = document.getElementById("freshness");
     if (footer && generatedAt) footer.textContent = "· " + T.js_published + " " + ago(generatedAt);
   }
   function loadStatus(area) {
-    getJSON("status.json").then(function (s) { generatedAt = s.generated_at; paintFreshness(); })
+    getJSON("status.json").then(function (s) {
+      generatedAt = s.generated_at; providers = s.providers || {}; paintFreshness();
+    })
       .catch(function () {});
     if (area) {
       getJSON("status/" + area + ".json").then(function (s) {

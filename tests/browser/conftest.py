@@ -18,9 +18,10 @@ from aiohttp import web
 
 from aggregator.config import SiteSettings
 from aggregator.models import Availability, Location
-from aggregator.pages import SiteRenderer
+from aggregator.pages import HistoryPoint, SiteContext, SiteRenderer
 from aggregator.publish import swap_current, write_release
 from aggregator.server import start_server
+from cache.protection.redis_gate import ProviderState
 from tests.site.factory import T0, availability, dataset, location, slots_for
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -55,6 +56,18 @@ def site_data() -> tuple[dict[str, Location], dict[str, Availability]]:
     return locations, availabilities
 
 
+def site_context() -> SiteContext:
+    """A platform paused by a Retry-After, and two days of slot totals."""
+    paused = ProviderState(platform="testplat", aimd_limit=2.0, in_flight=0, paused_for=90.0,
+                           breaker="closed", failures=0)
+    history = tuple(
+        HistoryPoint(T0 - timedelta(hours=48 - h), 40 + (h * 37) % 60, 5 + h % 7)
+        for h in range(0, 48, 2)
+    )
+    return SiteContext(providers={"testplat": paused}, concurrency={"testplat": 4},
+                       history=history)
+
+
 class ServerThread:
     """The aiohttp server in its own loop, so sync playwright can drive the browser."""
 
@@ -84,7 +97,9 @@ class ServerThread:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     out = tmp_path_factory.mktemp("site")
     locations, availabilities = site_data()
-    files = SiteRenderer(SiteSettings(output_dir=out)).render(locations, availabilities, T0)
+    files = SiteRenderer(SiteSettings(output_dir=out)).render(
+        locations, availabilities, T0, site_context()
+    )
     release = out / "releases" / "r1"
     release.mkdir(parents=True)
     write_release(release, files)

@@ -183,3 +183,18 @@ def test_language_switch_and_keyboard(page: Any) -> None:
     page.wait_for_url(re.compile(r"/area/69\.html$"))
     assert "/en/" not in page.url
     assert page.locator("html").get_attribute("lang") == "fr"
+
+
+def test_providers_and_stats_pages(page: Any) -> None:
+    page.set_viewport_size({"width": 1000, "height": 800})
+    page.goto("/en/providers.html")
+    row = page.locator("tr[data-platform=testplat]")
+    assert row.locator(".health").inner_text() == "paused"
+    # the last success comes from status.json, relative to the browser's clock
+    row.locator("td[data-last-success]").filter(has_text="5 min ago").wait_for()
+    page.screenshot(path=str(SCREENSHOTS / "providers-en.png"), full_page=True)
+    page.goto("/stats.html")
+    chart = page.locator("svg.chart")
+    assert chart.get_attribute("role") == "img"
+    assert chart.locator("polyline").count() == 1
+    page.screenshot(path=str(SCREENSHOTS / "stats-fr.png"), full_page=True)
