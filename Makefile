@@ -27,6 +27,7 @@ test: lint unit
 bench: $(STAMP)
 	$(BIN)/python bench/freshness.py
 	$(BIN)/python bench/pipeline.py
+	$(BIN)/python bench/render.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache var

@@ -9,6 +9,7 @@ is what keeps unchanged pages byte-identical and incremental renders cheap.
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -120,42 +121,40 @@ def _view_digest(location: Location, parts: Iterable[str]) -> str:
     return hashlib.blake2b(body.encode(), digest_size=12).hexdigest()
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Tally:
-    """One pass over a place's future slots: counts by horizon and type, and the first
-    slot beyond each horizon (when it enters the window, the view changes)."""
+    """Counts by horizon and type over sorted future slots, and the first slot beyond
+    each horizon (when it enters the window, the view changes). Bisection on the sorted
+    starts keeps the per-slot Python work to the slots inside the week."""
 
-    day: datetime
-    week: datetime
-    slots_24h: int = 0
-    slots_7d: int = 0
-    total: int = 0
-    first_after_day: datetime | None = None
-    first_after_week: datetime | None = None
-    starts: dict[str, list[datetime]] = field(default_factory=dict)
-    counts: dict[str, int] = field(default_factory=dict)
+    slots_24h: int
+    slots_7d: int
+    total: int
+    first_after_day: datetime | None
+    first_after_week: datetime | None
+    types: tuple[TypeSlots, ...]
 
-    def add(self, slot: Slot) -> None:
-        start, cap = slot.start, slot.capacity
-        self.total += cap
-        if start < self.day:
-            self.slots_24h += cap
-        elif self.first_after_day is None:
-            self.first_after_day = start
-        if start >= self.week:
-            if self.first_after_week is None:
-                self.first_after_week = start
-            return
-        self.slots_7d += cap
-        kind = slot.appointment_type
-        self.counts[kind] = self.counts.get(kind, 0) + cap
-        kept = self.starts.setdefault(kind, [])
-        if len(kept) < TYPE_STARTS_KEPT:
-            kept.append(start)
-
-    def types(self) -> tuple[TypeSlots, ...]:
-        return tuple(TypeSlots(t, tuple(self.starts[t]), self.counts[t])
-                     for t in sorted(self.counts))
+    @classmethod
+    def of(cls, future: tuple[Slot, ...], day: datetime, week: datetime) -> _Tally:
+        starts = [s.start for s in future]
+        caps = [s.capacity for s in future]
+        i_day, i_week = bisect_left(starts, day), bisect_left(starts, week)
+        kept: dict[str, list[datetime]] = {}
+        counts: dict[str, int] = {}
+        for slot in future[:i_week]:
+            kind = slot.appointment_type
+            counts[kind] = counts.get(kind, 0) + slot.capacity
+            first = kept.setdefault(kind, [])
+            if len(first) < TYPE_STARTS_KEPT:
+                first.append(slot.start)
+        return cls(
+            slots_24h=sum(caps[:i_day]),
+            slots_7d=sum(caps[:i_week]),
+            total=sum(caps),
+            first_after_day=starts[i_day] if i_day < len(starts) else None,
+            first_after_week=starts[i_week] if i_week < len(starts) else None,
+            types=tuple(TypeSlots(t, tuple(kept[t]), counts[t]) for t in sorted(counts)),
+        )
 
 
 _BY_START = attrgetter("start", "appointment_type")
@@ -181,9 +180,7 @@ def location_view(
     future = () if hidden else tuple(
         sorted((s for s in availability.slots if s.start >= now), key=_BY_START)
     )
-    tally = _Tally(now + DAY, now + WEEK)
-    for slot in future:
-        tally.add(slot)
+    tally = _Tally.of(future, now + DAY, now + WEEK)
     # the next instant at which time alone changes this view
     until = _earliest(
         future[0].start + _EPSILON if future else None,
@@ -192,7 +189,7 @@ def location_view(
         confirmed + timedelta(seconds=stale_after) + _EPSILON if confirmed and not stale else None,
         confirmed + timedelta(seconds=hide_after) + _EPSILON if confirmed and not hidden else None,
     )
-    types = tally.types()
+    types = tally.types
     upcoming = future[:UPCOMING_SHOWN]
     phone = availability.phone or location.phone
     parts = [
