@@ -9,6 +9,7 @@ is what keeps unchanged pages byte-identical and incremental renders cheap.
 from __future__ import annotations
 
 import hashlib
+import re
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -244,15 +245,28 @@ def sort_for_visitors(views: Iterable[LocationView]) -> list[LocationView]:
     return sorted(views, key=key)
 
 
+_AREA_CODE = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
+
+
+def safe_area_code(code: str) -> str:
+    """Area codes become file names (area/<code>.html): anything but a plain code from
+    upstream is replaced by a slug and a hash, so it can never leave the release."""
+    if _AREA_CODE.match(code):
+        return code
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", code).strip("-")[:8]
+    return f"{slug}-{hashlib.blake2b(code.encode(), digest_size=4).hexdigest()}".lstrip("-")
+
+
 def group_areas(
     views: Iterable[LocationView], area_names: Mapping[str, str]
 ) -> list[AreaView]:
     areas: dict[str, AreaView] = {}
     for view in views:
-        code = view.location.area
+        raw = view.location.area
+        code = safe_area_code(raw)
         area = areas.get(code)
         if area is None:
-            area = areas[code] = AreaView(code, area_names.get(code, code))
+            area = areas[code] = AreaView(code, area_names.get(raw, raw))
         area.locations.append(view)
     for area in areas.values():
         area.locations = sort_for_visitors(area.locations)

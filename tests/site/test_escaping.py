@@ -101,3 +101,13 @@ def test_slot_booking_url_must_be_http() -> None:
     files = SiteRenderer(SiteSettings()).render(locations, availabilities, T0)
     assert b"javascript:" not in files[location_page(loc.id)]
     assert b'href="https://booking.example.test/centre/0"' in files[location_page(loc.id)]
+
+
+def test_an_odd_area_code_cannot_leave_the_release() -> None:
+    loc = location(0, area="../../etc<x>")
+    files = SiteRenderer(SiteSettings()).render({loc.id: loc}, {loc.id: availability(
+        loc, slots_for(0))}, T0)
+    assert all(".." not in path.split("/") and "<" not in path for path in files)
+    area_pages = [p for p in files if p.startswith("area/")]
+    assert len(area_pages) == 1
+    assert "../../etc&lt;x&gt;" in files[area_pages[0]].decode()  # the name, escaped
