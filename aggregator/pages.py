@@ -184,6 +184,8 @@ class SiteRenderer:
         self._lang_contexts = {lang: self._lang_context(lang) for lang in LANGS}
         self._card_memo: dict[tuple[str, str], tuple[str, Markup]] = {}
         self._shells: dict[tuple[str, int], Shell] = {}
+        self._area_pages: dict[tuple[str, str], tuple[object, list[Page]]] = {}
+        self._area_places: dict[str, tuple[str, object]] = {}
         self._views: dict[str, _ViewMemo] = {}
         self._pages: dict[str, tuple[object, bytes]] = {}
         self.last = RenderStats(0, 0, 0)
@@ -373,11 +375,7 @@ class SiteRenderer:
             path = f"{pre}area/{area.code}.html"
             yield Page(path, _digest(base, area_digests[area.code], types),
                        self._area_build(lang, path, area, types))
-            for view in area.locations:
-                path = pre + location_page(view.location.id)
-                # a tuple, not a hash: 20,000 of these per publish must be cheap to compare
-                yield Page(path, (base, view.digest, area.name), self._location_build(
-                    lang, path, view, area))
+            yield from self._location_pages(lang, base, area, area_digests[area.code])
         path = f"{pre}providers.html"
         yield Page(path, _digest(base, [p.page_key for p in providers]),
                    self._html("providers.html", lang, path, providers=providers))
@@ -387,6 +385,25 @@ class SiteRenderer:
         path = f"{pre}data.html"
         yield Page(path, _digest(base, [a.code for a in areas]),
                    self._html("data.html", lang, path, areas=areas))
+
+    def _location_pages(
+        self, lang: str, base: str, area: AreaView, area_digest: str
+    ) -> list[Page]:
+        """The location pages of one area; when the area's digest is unchanged, so is every
+        page of it, and last publish's list is reused without visiting its places."""
+        key = (base, area_digest)
+        cached = self._area_pages.get((lang, area.code))
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        pre = lang_prefix(lang)
+        pages = []
+        for view in area.locations:
+            path = pre + location_page(view.location.id)
+            # a tuple, not a hash: 20,000 of these per full render must be cheap to compare
+            pages.append(Page(path, (base, view.digest, area.name),
+                              self._location_build(lang, path, view, area)))
+        self._area_pages[(lang, area.code)] = (key, pages)
+        return pages
 
     def _location_build(
         self, lang: str, path: str, view: LocationView, area: AreaView
@@ -473,12 +490,21 @@ class SiteRenderer:
                                  (memos[i].entry for i in ordered))
 
         yield Page("data/locations.json", everything, build_all)
-        yield Page("data/search.json", _digest([(a.code, a.name, a.with_slots,
-                                                 sorted({(v.location.city, v.location.postcode,
-                                                          v.location.lat, v.location.lon)
-                                                         for v in a.locations}))
-                                                for a in areas]),
+        yield Page("data/search.json",
+                   _digest([(a.code, a.name, a.with_slots,
+                             self._places_of(a, area_digests[a.code])) for a in areas]),
                    lambda: search_document(areas))
+
+    def _places_of(self, area: AreaView, area_digest: str) -> object:
+        """The (city, postcode, lat, lon) set the search index holds for an area, recomputed
+        only when the area changed."""
+        cached = self._area_places.get(area.code)
+        if cached is None or cached[0] != area_digest:
+            places = sorted({(v.location.city, v.location.postcode, v.location.lat,
+                              v.location.lon) for v in area.locations})
+            cached = (area_digest, places)
+            self._area_places[area.code] = cached
+        return cached[1]
 
     def _feed_pages(
         self, areas: list[AreaView], events: tuple[ReleaseEvent, ...],
