@@ -299,6 +299,10 @@ class SiteRenderer:
         for lang in LANGS:
             pages.extend(self._lang_pages(lang, areas, area_digests, summary, types, providers,
                                           tuple(history)))
+        pages.append(Page("404.html", _digest(self.base, "404"), self._html(
+            "404.html", LANGS[0], "404.html", root="/", lroot="/",
+            switch_href="/en/index.html", asset=lambda name: "/" + self.assets.url(name),
+        )))  # served at any path: absolute links
         pages.extend(self._data_pages(areas, area_digests, memos))
         locations = {lid: m.location for lid, m in memos.items()}
         pages.extend(self._feed_pages(areas, ctx.events, locations))

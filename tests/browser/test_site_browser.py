@@ -18,6 +18,17 @@ from tests.site.factory import T0
 pytestmark = pytest.mark.browser
 
 MARSEILLE = {"latitude": 43.2965, "longitude": 5.3698}
+# the policy production serves (deploy/): no inline script may run, no foreign origin
+CSP = ("default-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+       "frame-ancestors 'none'")
+
+
+def with_csp(route: Any) -> None:
+    """Every response gets the production Content-Security-Policy: a violation is a
+    console error, which fails the test."""
+    response = route.fetch()
+    route.fulfill(response=response,
+                  headers={**response.headers, "content-security-policy": CSP})
 
 
 @pytest.fixture
@@ -27,10 +38,12 @@ def page(browser: Any, site: Site) -> Iterator[Any]:
         viewport={"width": 390, "height": 844}, geolocation=MARSEILLE,
     )
     context.grant_permissions(["geolocation"], origin=site.url)
+    context.route("**/*", with_csp)
     tab = context.new_page()
     tab.clock.set_fixed_time(T0)  # the browser's "now": 09:30 in Paris
     errors: list[str] = []
     tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    tab.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     yield tab
     context.close()
     assert errors == []

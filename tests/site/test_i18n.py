@@ -64,7 +64,7 @@ def resolve(page: str, href: str) -> str:
 def test_pages_carry_their_language_and_link_to_the_other_one() -> None:
     locations, availabilities = dataset()
     files = SiteRenderer(SiteSettings()).render(locations, availabilities, T0)
-    html = [p for p in files if p.endswith(".html")]
+    html = [p for p in files if p.endswith(".html") and p != "404.html"]  # 404: bilingual
     assert {p for p in html if p.startswith("en/")} == {"en/" + p for p in html
                                                         if not p.startswith("en/")}
     for path in html:
@@ -78,3 +78,5 @@ def test_pages_carry_their_language_and_link_to_the_other_one() -> None:
     assert "Trouver un rendez-vous proche" in files["index.html"].decode()
     assert "Find a near-term appointment" in files["en/index.html"].decode()
     assert re.search(r'href="area/69\.html"', files["en/index.html"].decode())
+    not_found = files["404.html"].decode()  # served at any depth: absolute links only
+    assert 'href="/index.html"' in not_found and 'href="../' not in not_found
