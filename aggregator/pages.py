@@ -183,6 +183,7 @@ class SiteRenderer:
         self.translators = {lang: Translator(lang) for lang in LANGS}
         self._lang_contexts = {lang: self._lang_context(lang) for lang in LANGS}
         self._card_memo: dict[tuple[str, str], tuple[str, Markup]] = {}
+        self._place_memo: dict[tuple[str, str], tuple[str, Markup]] = {}
         self._shells: dict[tuple[str, int], Shell] = {}
         self._area_pages: dict[tuple[str, str], tuple[object, list[Page]]] = {}
         self._area_places: dict[str, tuple[str, object]] = {}
@@ -274,6 +275,7 @@ class SiteRenderer:
         if len(self._card_memo) > 2 * len(LANGS) * max(len(memos), 1):  # places went away
             live = {m.view.location.id for m in memos}
             self._card_memo = {k: v for k, v in self._card_memo.items() if k[0] in live}
+            self._place_memo = {k: v for k, v in self._place_memo.items() if k[0] in live}
         files.update(self.fixed_files)
         files.update(status_files(areas, availabilities, providers, now, minute))
         self.last = RenderStats(len(pages), rendered, computed)
@@ -344,6 +346,17 @@ class SiteRenderer:
 
         return build
 
+    def _place(self, lang: str, view: LocationView) -> Markup:
+        """What both the card and the location page say about a place (place.html), built
+        once per place and language and view digest."""
+        key = (view.location.id, lang)
+        hit = self._place_memo.get(key)
+        if hit is None or hit[0] != view.digest:
+            html = self.env.get_template("place.html").render(self._lang_contexts[lang], v=view)
+            hit = (view.digest, Markup(html))
+            self._place_memo[key] = hit
+        return hit[1]
+
     def _cards(self, lang: str, area: AreaView) -> list[Markup]:
         """Each place's card for an area page, memoized by its view digest: an area page
         with one changed place re-renders one card and joins the others."""
@@ -354,7 +367,8 @@ class SiteRenderer:
             key = (view.location.id, lang)
             hit = self._card_memo.get(key)
             if hit is None or hit[0] != view.digest:
-                hit = (view.digest, Markup(template.render(context, v=view)))
+                place = self._place(lang, view)
+                hit = (view.digest, Markup(template.render(context, v=view, place=place)))
                 self._card_memo[key] = hit
             cards.append(hit[1])
         return cards
@@ -415,7 +429,8 @@ class SiteRenderer:
         def build() -> bytes:
             context = self._page_context(lang, path)
             main = self.env.get_template("location_main.html").render(
-                context, v=view, area=area, upcoming=upcoming_html(view, lang)
+                context, v=view, area=area, upcoming=upcoming_html(view, lang),
+                place=self._place(lang, view),
             )
             loc = view.location
             ld = {

@@ -65,9 +65,11 @@ def test_one_changed_place_rerenders_its_pages_only() -> None:
         location_page(lid), "en/" + location_page(lid), "area/69.html", "en/area/69.html",
         "data/areas/69.json", "data/locations.json",
     }
-    included = {"base.html", "macros.html", "place.html"}
+    included = {"base.html", "macros.html"}
     pages_rendered = {k: n for k, n in env.renders.items() if k not in included}
-    # the area pages are re-rendered, but only the changed place's card inside them
-    assert pages_rendered == {"location_main.html": 2, "area.html": 2, "card.html": 2}
+    # the area pages are re-rendered, but only the changed place's card inside them, and
+    # its place fragment once per language for both the card and the location page
+    assert pages_rendered == {"location_main.html": 2, "area.html": 2, "card.html": 2,
+                              "place.html": 2}
     assert renderer.last.views_computed == 1
     assert renderer.last.rendered == len(rebuilt)
