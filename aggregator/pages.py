@@ -16,12 +16,10 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
 
 from jinja2 import Environment
 from jinja2.utils import htmlsafe_json_dumps
@@ -30,6 +28,7 @@ from markupsafe import Markup, escape
 from aggregator.areas import AREA_NAMES
 from aggregator.config import SiteSettings
 from aggregator.feeds import ReleaseEvent, area_feed
+from aggregator.fragments import Shell, upcoming_html
 from aggregator.i18n import LANGS, Translator, lang_prefix
 from aggregator.models import Availability, Location
 from aggregator.provider_status import ProviderView, provider_views
@@ -42,7 +41,6 @@ from aggregator.render import (
     templates_digest,
 )
 from aggregator.site_data import (
-    dumps,
     join_document,
     location_entry,
     location_record,
@@ -50,18 +48,20 @@ from aggregator.site_data import (
     schema_files,
     search_document,
 )
+from aggregator.site_paths import location_page, location_slug
+from aggregator.status_files import status_files
 from aggregator.svg import line_chart
 from aggregator.views import (
     AreaView,
     LocationView,
     availability_fingerprint,
     group_areas,
-    iso,
     location_view,
 )
 from cache.protection.redis_gate import ProviderState
 
 SiteFiles = dict[str, bytes]
+__all__ = ["SiteFiles", "SiteRenderer", "location_page", "location_slug", "status_files"]
 
 
 @dataclass(frozen=True)
@@ -98,20 +98,6 @@ class RenderStats:
     views_computed: int
 
 
-class Shell:
-    """A page rendered with marker strings where the page-specific parts go."""
-
-    TITLE, HEAD, ATTRS, SWITCH, MAIN = (f"\x00{name}\x00" for name in
-                                         ("title", "head", "attrs", "switch", "main"))
-
-    def __init__(self, rendered: str) -> None:
-        self.parts = re.split("(\x00[a-z]+\x00)", rendered)
-
-    def fill(self, **values: str) -> str:
-        return "".join(values[p.strip("\x00")] if p.startswith("\x00") else p
-                       for p in self.parts)
-
-
 @dataclass
 class _ViewMemo:
     location: Location
@@ -119,23 +105,6 @@ class _ViewMemo:
     view: LocationView
     record: bytes = b""
     entry: bytes = b""
-
-
-_SLUG = re.compile(r"[^a-z0-9]+")
-
-
-@lru_cache(maxsize=1 << 17)
-def location_slug(location_id: str) -> str:
-    """``doctolib:123`` -> ``doctolib-123``; ids that lose characters get a short hash so
-    two ids never share a page."""
-    slug = _SLUG.sub("-", location_id.lower()).strip("-")[:80]
-    if slug != location_id.replace(":", "-", 1):
-        slug += "-" + hashlib.blake2b(location_id.encode(), digest_size=4).hexdigest()
-    return slug
-
-
-def location_page(location_id: str) -> str:
-    return f"location/{location_slug(location_id)}.html"
 
 
 @contextmanager
@@ -551,53 +520,3 @@ class SiteRenderer:
                        _digest(area.name, [(e.event_id, e.at) for e in chosen], names), build)
 
 
-@lru_cache(maxsize=256)
-def _escaped(text: str) -> str:
-    return str(escape(text))
-
-
-def upcoming_html(view: LocationView, lang: str) -> Markup:
-    """The slot list of a location page, built in Python: it is the bulk of 20,000 pages
-    and a Jinja loop costs several times more. Every upstream string is escaped."""
-    items = [
-        f'<li><time datetime="{iso(s.start)}">{local_time(s.start, lang)}</time> · '
-        f"{_escaped(s.appointment_type)}{f' ×{s.capacity}' if s.capacity > 1 else ''}</li>"
-        for s in view.upcoming
-    ]
-    return Markup("\n".join(items))
-
-
-def status_files(
-    areas: list[AreaView],
-    availabilities: Mapping[str, Availability],
-    providers: list[ProviderView],
-    now: datetime,
-    minute: datetime,
-) -> SiteFiles:
-    """The only files that change at every publish: the generation time and when each
-    place was checked, read by the browser to say "checked N min ago"."""
-    files: SiteFiles = {}
-    summary: dict[str, object] = {}
-    for area in areas:
-        checked = {
-            v.location.id: iso(availabilities[v.location.id].checked_at)
-            for v in area.locations
-            if v.location.id in availabilities
-        }
-        files[f"status/{area.code}.json"] = dumps({"checked": checked})
-        summary[area.code] = {"checked_at": max(checked.values()) if checked else None}
-    files["status.json"] = dumps(
-        {
-            "generated_at": now.isoformat(),
-            "counted_at": minute.isoformat(),
-            "areas": summary,
-            "providers": {
-                p.platform: {
-                    "health": p.health.value,
-                    "last_success": p.last_success.isoformat() if p.last_success else None,
-                }
-                for p in providers
-            },
-        }
-    )
-    return files
