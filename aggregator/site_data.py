@@ -222,8 +222,8 @@ def search_document(areas: list[AreaView]) -> bytes:
     for (city, postcode, code), coords in sorted(places.items()):
         if not city and not postcode:
             continue
-        lat = round(sum(c[0] for c in coords) / len(coords), 3) if coords else None
-        lon = round(sum(c[1] for c in coords) / len(coords), 3) if coords else None
+        lat = round(sum(c[0] for c in coords) / len(coords), 2) if coords else None  # ~1 km
+        lon = round(sum(c[1] for c in coords) / len(coords), 2) if coords else None
         rows.append((city, postcode, code, lat, lon))
     document = SearchDocument(
         areas=[SearchArea(code=a.code, name=a.name, with_slots=a.with_slots) for a in areas],
