@@ -57,6 +57,7 @@ from aggregator.views import (
     availability_fingerprint,
     group_areas,
     location_view,
+    safe_area_code,
 )
 from cache.protection.redis_gate import ProviderState
 
@@ -156,6 +157,9 @@ class SiteRenderer:
         self._shells: dict[tuple[str, int], Shell] = {}
         self._area_pages: dict[tuple[str, str], tuple[object, list[Page]]] = {}
         self._area_places: dict[str, tuple[str, object]] = {}
+        self._areas: dict[str, AreaView] | None = None
+        self._area_of: dict[str, str] = {}
+        self._changed: list[str] = []
         self._views: dict[str, _ViewMemo] = {}
         self._pages: dict[str, tuple[object, bytes]] = {}
         self.last = RenderStats(0, 0, 0)
@@ -194,9 +198,35 @@ class SiteRenderer:
                 else:
                     entry = _ViewMemo(location, fingerprint, view, entry.record, entry.entry)
                 computed += 1
+                self._changed.append(lid)
             memo[lid] = entry
         self._views = memo
         return list(memo.values()), computed
+
+    def _group(self, memos: list[_ViewMemo], before: set[str]) -> list[AreaView]:
+        """Areas with their places sorted for visitors; when the set of places is the
+        same, only the areas holding a recomputed view are rebuilt."""
+        if self._areas is None or set(self._views) != before:
+            areas = group_areas((m.view for m in memos), self.area_names)
+            self._areas = {a.code: a for a in areas}
+            self._area_of = {v.location.id: a.code for a in areas for v in a.locations}
+            return areas
+        dirty: set[str] = set()
+        for lid in self._changed:
+            new = safe_area_code(self._views[lid].location.area)
+            dirty.update((self._area_of[lid], new))
+            self._area_of[lid] = new
+        if dirty:
+            members: dict[str, list[LocationView]] = {code: [] for code in dirty}
+            for lid, code in self._area_of.items():
+                if code in members:
+                    members[code].append(self._views[lid].view)
+            for code, views in members.items():
+                if views:
+                    self._areas[code] = group_areas(views, self.area_names)[0]
+                else:
+                    self._areas.pop(code, None)
+        return [self._areas[code] for code in sorted(self._areas)]
 
     # -- rendering --------------------------------------------------------------------
     def render(
@@ -217,8 +247,10 @@ class SiteRenderer:
         ctx: SiteContext,
     ) -> SiteFiles:
         minute = publish_minute(now)
+        before = set(self._views)
+        self._changed = []
         memos, computed = self._memo_views(locations, availabilities, minute)
-        areas = group_areas((m.view for m in memos), self.area_names)
+        areas = self._group(memos, before)
         by_id = {m.view.location.id: m for m in memos}
         point = HistoryPoint(
             minute, sum(a.slot_count for a in areas), sum(a.with_slots for a in areas)

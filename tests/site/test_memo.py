@@ -73,3 +73,23 @@ def test_one_changed_place_rerenders_its_pages_only() -> None:
                               "place.html": 2}
     assert renderer.last.views_computed == 1
     assert renderer.last.rendered == len(rebuilt)
+
+
+def test_incremental_renders_equal_a_fresh_full_render() -> None:
+    """Memo, card cache, area regrouping: whatever is reused, the bytes must be those a
+    fresh renderer produces from the same inputs."""
+    locations, availabilities = dataset(20)
+    renderer = SiteRenderer(SiteSettings())
+    renderer.render(locations, availabilities, T0)
+    moved = locations["testplat:2"].model_copy(update={"area": "75"})  # changes area
+    locations[moved.id] = moved
+    lid = "testplat:7"
+    availabilities[lid] = availability(locations[lid], availabilities[lid].slots[2:],
+                                       confirmed=T0)
+    later = T0 + timedelta(hours=3)  # slots have passed, some entered the 24 h window
+    incremental = renderer.render(locations, availabilities, later)
+    fresh = SiteRenderer(SiteSettings()).render(locations, availabilities, later)
+    assert incremental.keys() == fresh.keys()
+    assert [k for k in fresh if incremental[k] != fresh[k]] == []
+    assert b"testplat-2.html" in incremental["area/75.html"]
+    assert b"testplat-2.html" not in incremental["area/13.html"]
