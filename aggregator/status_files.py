@@ -8,7 +8,7 @@ from datetime import datetime
 from aggregator.models import Availability
 from aggregator.provider_status import ProviderView
 from aggregator.site_data import dumps
-from aggregator.views import AreaView, iso
+from aggregator.views import AreaView
 
 SiteFiles = dict[str, bytes]
 
@@ -26,7 +26,7 @@ def status_files(
     summary: dict[str, object] = {}
     for area in areas:
         checked = {
-            v.location.id: iso(availabilities[v.location.id].checked_at)
+            v.location.id: availabilities[v.location.id].checked_at.isoformat()
             for v in area.locations
             if v.location.id in availabilities
         }

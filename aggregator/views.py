@@ -14,7 +14,7 @@ from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from operator import attrgetter
 
 from aggregator.models import Availability, Location, Slot, Status
@@ -84,19 +84,21 @@ class AreaView:
     name: str
     locations: list[LocationView] = field(default_factory=list)
 
-    @property
+    # cached: read by several pages per publish; an AreaView is rebuilt, never mutated,
+    # once grouping is done
+    @cached_property
     def with_slots(self) -> int:
         return sum(1 for v in self.locations if v.has_slots)
 
-    @property
+    @cached_property
     def slots_24h(self) -> int:
         return sum(v.slots_24h for v in self.locations)
 
-    @property
+    @cached_property
     def slots_7d(self) -> int:
         return sum(v.slots_7d for v in self.locations)
 
-    @property
+    @cached_property
     def slot_count(self) -> int:
         return sum(v.slot_count for v in self.locations)
 
