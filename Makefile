@@ -29,6 +29,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/pipeline.py
 	$(BIN)/python bench/serve.py
 	$(BIN)/python bench/soak.py --seconds 60
+	$(BIN)/python bench/render.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache var

@@ -17,6 +17,7 @@ from aggregator.config import Settings
 from aggregator.policy import FixedIntervalPolicy, PollRecorder, RefreshPolicy
 from aggregator.publish import Publisher
 from aggregator.refresh import Coordinator
+from aggregator.site_inputs import SiteInputs, SitePublisher
 from cache.connection import RedisHandle, connect, open_redis
 from cache.due_queue import DueQueue
 from cache.keys import Keys
@@ -101,7 +102,10 @@ class Runtime:
             recorder=recorder,
             gate=self.gate,
         )
-        self.publisher = Publisher(self.store, self.settings.site, self.clock)
+        self.publisher = SitePublisher(
+            Publisher(self.store, self.settings.site, self.clock),
+            SiteInputs(self.redis, keys, self.clock, self.gate, self.providers),
+        )
         return self
 
     def _refresh_policy(self, keys: Keys) -> tuple[RefreshPolicy, PollRecorder | None]:

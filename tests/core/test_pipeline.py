@@ -112,7 +112,7 @@ async def test_publish_and_serve(redis: aredis.Redis, keys: Keys, sandbox: Sandb
             assert home.status_code == 200
             areas = await coordinator.store.areas()
             assert all(f'href="area/{code}.html"' in home.text for code in areas)
-            some_area = await http.get(f"/area/{areas[0]}.html")
+            some_area = await http.get(f"/en/area/{areas[0]}.html")  # French at /, English at /en/
             assert some_area.status_code == 200
             assert "Next slot" in some_area.text or "No free slot" in some_area.text
             assert (await http.get("/../../etc/passwd")).status_code == 404

@@ -29,9 +29,8 @@ def test_one_entry_per_place_led_by_the_soonest_slot() -> None:
     [area] = build_areas({i: location(i) for i in ids},
                          {i: availability(i, slots[i]) for i in ids}, NOW, {}, 1800, 7200,
                          places)
-    assert [v.location.id for v in area.places] == ["doctolib:2", "maiia:7"]
-    merged = area.places[1]
-    assert [o.location.id for o in merged.others] == ["keldoc:3", "doctolib:1"]
+    assert [v.location.id for v in area.leads] == ["doctolib:2", "maiia:7"]
+    assert [o.location.id for o in area.others["maiia:7"]] == ["keldoc:3", "doctolib:1"]
     assert len(area.locations) == 4 and area.places_with_slots == 2
     assert area.with_slots == 3  # per listing, for pages that count listings
 
@@ -39,5 +38,5 @@ def test_one_entry_per_place_led_by_the_soonest_slot() -> None:
 def test_without_a_mapping_every_listing_is_its_own_place() -> None:
     ids = ["doctolib:1", "maiia:7"]
     [area] = build_areas({i: location(i) for i in ids}, {}, NOW, {}, 1800, 7200)
-    assert [v.others for v in area.places] == [(), ()]
+    assert [v.location.id for v in area.leads] == ids and area.others == {}
     assert area.places_with_slots == 0

@@ -88,7 +88,7 @@ async def test_one_card_per_place_with_a_link_per_platform(
 
     files = SiteRenderer(SiteSettings()).render(
         await store.get_locations(ids), await store.get_availabilities(ids), clock.now(), places)
-    page = files[f"area/{twin.area}.html"].decode()
+    page = files[f"en/area/{twin.area}.html"].decode()  # French at /, English under en/
     in_area = [lid for lid in ids if lid.startswith("doctolib:")
                and (await store.get_locations([lid]))[lid].area == twin.area]
     assert page.count('<li class="card') == len(in_area)  # the twin adds no card

@@ -15,10 +15,13 @@ from aggregator.clock import ManualClock
 from aggregator.config import SiteSettings
 from aggregator.models import Location
 from aggregator.publish import Publisher
+from aggregator.render import Assets
 from aggregator.server import start_server
 from cache.keys import Keys
 from cache.store import Store
 from tests.serving.synthetic import seed, synthetic_locations
+
+STYLE = Assets.load().url("style.css")  # published under its content hash
 
 LOCATIONS = 40
 

@@ -16,7 +16,7 @@ from aggregator.config import SiteSettings
 from aggregator.models import Location
 from aggregator.nginx_conf import brotli_available
 from aggregator.publish import Publisher
-from tests.serving.conftest import fetch, raw_request
+from tests.serving.conftest import STYLE, fetch, raw_request
 from tests.serving.nginx import free_port, nginx_missing, production_config, running_nginx
 from tests.serving.test_server import ASSET, HASHED, extra_files, hand_release
 
@@ -77,14 +77,14 @@ async def test_headers_and_precompressed_variants(site: SiteSettings,
 async def test_revalidation_across_publishes(publisher: Publisher, locations: list[Location],
                                              nginx: httpx.AsyncClient) -> None:
     await publisher.publish()
-    first, _ = await fetch(nginx, "/static/style.css", {"Accept-Encoding": "gzip"})
+    first, _ = await fetch(nginx, "/" + STYLE, {"Accept-Encoding": "gzip"})
     assert first.status_code == 200
     status, _ = await fetch(nginx, "/status.json")
     assert status.headers["cache-control"] == http_cache.STATUS_CACHE
     await publisher.publish()
     for validators in ({"If-None-Match": first.headers["etag"]},
                        {"If-Modified-Since": first.headers["last-modified"]}):
-        again, body = await fetch(nginx, "/static/style.css",
+        again, body = await fetch(nginx, "/" + STYLE,
                                   {"Accept-Encoding": "gzip", **validators})
         assert again.status_code == 304 and body == b""
         assert again.headers["etag"] == first.headers["etag"]

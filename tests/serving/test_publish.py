@@ -20,7 +20,8 @@ from aggregator.models import Location
 from aggregator.publish import Publisher, current_release
 from aggregator.site_state import ReloadPolicy
 from cache.keys import Keys
-from cache.store import Store
+from cache.store import Store, WriteOutcome
+from tests.serving.conftest import STYLE
 from tests.serving.synthetic import poll_result
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,7 +34,9 @@ def inode(path: Path) -> int:
 async def change_one(store: Store, locations: list[Location], index: int,
                      clock: ManualClock) -> Location:
     changed = locations[index]
-    await store.write(changed, poll_result(index, clock.now(), variant=1), clock.now())
+    clock.advance(1)  # a poll at the stored checked_at would be rejected as stale
+    report = await store.write(changed, poll_result(index, clock.now(), variant=1), clock.now())
+    assert report.outcome is WriteOutcome.CHANGED, report
     return changed
 
 
@@ -73,7 +76,7 @@ async def test_unchanged_files_are_hard_linked(publisher: Publisher, store: Stor
     assert (second / changed_page).read_bytes() != (first / changed_page).read_bytes()
     other = next(loc.area for loc in locations if loc.area != changed.area)
     for name in (f"area/{other}.html", f"area/{other}.html.gz", f"area/{other}.html.br",
-                 "static/style.css"):
+                 STYLE):
         assert inode(second / name) == inode(first / name), name
     old, new = load_manifest(first), load_manifest(second)
     assert old is not None and new is not None
@@ -89,7 +92,7 @@ async def test_mtime_is_when_the_bytes_first_appeared(publisher: Publisher, stor
     await publisher.publish()
     second = load_manifest(current_release(publisher.output_dir) or Path("-"))
     assert first is not None and second is not None
-    assert second.files["static/style.css"] == first.files["static/style.css"]
+    assert second.files[STYLE] == first.files[STYLE]
     assert second.files["status.json"].mtime == first.files["status.json"].mtime + 3600
 
 
@@ -138,7 +141,7 @@ FSIZE_SCRIPT = textwrap.dedent("""
     from aggregator.publish import Publisher, PublishError
     from cache.connection import connect
     from cache.keys import Keys
-    from cache.store import Store
+    from cache.store import Store, WriteOutcome
 
     async def main() -> int:
         store = Store(connect(sys.argv[1]), Keys(sys.argv[2]))

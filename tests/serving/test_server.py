@@ -17,7 +17,7 @@ from aggregator.config import SiteSettings
 from aggregator.models import Location
 from aggregator.publish import Publisher, current_release, swap_current
 from aggregator.release_files import write_files
-from tests.serving.conftest import fetch, raw_request
+from tests.serving.conftest import STYLE, fetch, raw_request
 
 HASHED = "static/app.0a1b2c3d4e.js"
 ASSET = b"document.documentElement.dataset.ready = '1';\n" * 20
@@ -96,11 +96,11 @@ async def test_validators_survive_a_publish_of_unchanged_bytes(
     publisher: Publisher, locations: list[Location], http: httpx.AsyncClient
 ) -> None:
     await publisher.publish()
-    before, _ = await fetch(http, "/static/style.css", {"Accept-Encoding": "br"})
+    before, _ = await fetch(http, "/" + STYLE, {"Accept-Encoding": "br"})
     first = current_release(publisher.output_dir)
     await publisher.publish()
     assert current_release(publisher.output_dir) != first
-    after, _ = await fetch(http, "/static/style.css",
+    after, _ = await fetch(http, "/" + STYLE,
                            {"Accept-Encoding": "br", "If-None-Match": before.headers["etag"]})
     assert after.status_code == 304
     assert after.headers["etag"] == before.headers["etag"]
