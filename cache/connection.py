@@ -79,8 +79,15 @@ def _reap(pid: int, timeout: float) -> None:
 
 
 def connect(url: str) -> aredis.Redis:
-    """An asyncio client with bytes-free answers and a bounded pool."""
-    return aredis.Redis.from_url(url, decode_responses=True, max_connections=64)
+    """An asyncio client with bytes-free answers and a bounded pool.
+
+    The pool blocks (up to 20 s) when all its connections are busy: hundreds of polls in
+    flight would otherwise fail with MaxConnectionsError and leave their leases to expire.
+    """
+    pool = aredis.BlockingConnectionPool.from_url(
+        url, decode_responses=True, max_connections=64, timeout=20
+    )
+    return aredis.Redis.from_pool(pool)
 
 
 def resolve_url(explicit: str | None = None) -> str | None:
