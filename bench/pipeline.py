@@ -24,7 +24,8 @@ import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -43,7 +44,7 @@ from cache.stats import stats_to_hash
 from cache.store import Store
 from scrapers.sandbox.faults import FaultState, Handler
 from scrapers.sandbox.server import build_app
-from scrapers.sandbox.world import World
+from scrapers.sandbox.world import PARIS, World
 
 ROOT = Path(__file__).resolve().parent.parent
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -62,15 +63,22 @@ async def serve_sandbox(locations: int) -> None:
         world.free_slots(place, now, now, now + timedelta(days=36))
     app = build_app(world, SystemClock(), faults)
 
+    kinds: dict[str, int] = {}
+
     @web.middleware
     async def count(request: web.Request, handler: Handler) -> web.StreamResponse:
         nonlocal polls
         if request.path.startswith("/doctolib/booking/"):
             polls += 1
-        return await handler(request)
+        kind = request.path.split("/")[2] if request.path.count("/") >= 2 else request.path
+        kinds[kind] = kinds.get(kind, 0) + 1
+        response = await handler(request)
+        if kind == "availabilities.json" and isinstance(response, web.Response):
+            response.body = churn(response.body, request.query.get("practice_ids", "0"))
+        return response
 
     async def report(request: web.Request) -> web.Response:
-        return web.json_response({"polls": polls, "requests": faults.requests})
+        return web.json_response({"polls": polls, "requests": faults.requests, "kinds": kinds})
 
     app.middlewares.append(count)
     app.router.add_get("/_bench/polls", report)
@@ -83,6 +91,23 @@ async def serve_sandbox(locations: int) -> None:
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     await stop.wait()
     await runner.cleanup()
+
+
+CHURN_PERIOD = 20.0  # s: every location gains or loses a slot this often
+
+
+def churn(body: object, practice: str) -> bytes:
+    """One extra slot tomorrow whose time moves every ``CHURN_PERIOD`` s (its own phase per
+    location), so changed polls, and releases to measure publish lag on, keep coming."""
+    data = json.loads(body if isinstance(body, bytes) else b"{}")
+    days = data.get("availabilities") or []
+    if len(days) > 1:
+        offset = int(practice) % 97 / 97 * CHURN_PERIOD
+        turn = int((time.time() + offset) // CHURN_PERIOD)
+        day = date.fromisoformat(days[1]["date"])
+        start = datetime.combine(day, dtime(13, turn % 60), PARIS)
+        days[1]["slots"].append(start.isoformat(timespec="milliseconds"))
+    return json.dumps(data).encode()
 
 
 # -- the publisher process -----------------------------------------------------------------
@@ -268,13 +293,13 @@ async def run_fleet(processes: int, args: argparse.Namespace, redis_url: str) ->
                 env=env, stdout=asyncio.subprocess.DEVNULL,
                 stderr=(directory / f"poller-{i}.log").open("wb")))
         pollers = children[2:]
-        deadline = time.monotonic() + 60
-        while int((await get_json(sandbox_url))["polls"]) < args.locations:  # type: ignore[call-overload]
+        deadline = time.monotonic() + 120
+        started = min(args.locations, 300)
+        while int((await get_json(sandbox_url))["polls"]) < started:  # type: ignore[call-overload]
             if time.monotonic() > deadline or any(p.returncode is not None for p in pollers):
                 logs = (directory / "poller-0.log").read_text(errors="replace")[-2000:]
                 raise SystemExit(f"the pollers never got going:\n{logs}")
             await asyncio.sleep(0.5)
-            print(f"  ... {(await get_json(sandbox_url))['polls']} polls", file=sys.stderr)
         await asyncio.sleep(args.warmup)
 
         releases: list[Release] = []
@@ -470,10 +495,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--embedded", action="store_true", help="start an embedded redis")
     parser.add_argument("--processes", type=int, default=2, help="pollers in the fleet run")
-    parser.add_argument("--locations", type=int, default=3000, help="sandbox locations")
-    parser.add_argument("--interval", type=float, default=2.0, help="fixed poll interval, s")
+    parser.add_argument("--locations", type=int, default=2000, help="sandbox locations")
+    parser.add_argument("--interval", type=float, default=1.0, help="fixed poll interval, s")
     parser.add_argument("--seconds", type=float, default=10.0, help="measured window")
-    parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument("--warmup", type=float, default=5.0)
     parser.add_argument("--memory-locations", type=int, default=100_000)
     parser.add_argument("--serve-sandbox", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--serve-publisher", type=Path, help=argparse.SUPPRESS)
