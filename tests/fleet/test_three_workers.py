@@ -25,10 +25,10 @@ from tests.fleet.emulator import CountingSandbox
 ROOT = Path(__file__).resolve().parents[2]
 INTERVAL = 4.0  # fixed policy, +-10 % jitter
 JITTER = 0.1
-LEASE = 5.0  # longer than the interval: a returned lease never polls a place early
+LEASE = 6.0  # longer than the interval: a returned lease never polls a place early
 LOCATIONS = 36
 WORKERS = 3
-SLACK = 2.0
+SLACK = 3.0
 
 
 def worker_config(path: Path, redis_url: str, keys: Keys, base_url: str) -> Path:

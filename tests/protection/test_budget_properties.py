@@ -30,11 +30,16 @@ ACTIONS = ("acquire", "acquire", "acquire", "ok", "congestion", "retry", "retry_
 
 
 def assert_within_budget(admitted: list[float], rate: float, burst: int) -> None:
+    """Slack, in time, and no more: the GCRA admits up to 1 µs early (its tolerance), a
+    ZSET score read back is a double (~0.25 µs at today's epoch), and the Lua stores the
+    theoretical arrival time rounded to the microsecond, so a saturated chain of requests
+    can run up to 0.5 µs per request ahead of the rate (found by this test)."""
     admitted = sorted(admitted)
     for i, start in enumerate(admitted):
         for j in range(i, len(admitted)):
             count = j - i + 1
-            assert count <= burst + rate * (admitted[j] - start) + 1e-5, (count, i, j)
+            slack = 2e-6 + 0.5e-6 * count
+            assert count <= burst + rate * (admitted[j] - start + slack), (count, i, j)
 
 
 async def delete_prefix(redis: aredis.Redis, keys: Keys) -> None:
@@ -146,7 +151,7 @@ async def test_budget_holds_across_processes_on_server_time(
         assert len(admitted) >= burst  # they did compete for it
         assert_within_budget(admitted, rate, burst)
         span = max(admitted) - min(admitted)
-        assert len(admitted) <= burst + rate * span + 1e-5
+        assert len(admitted) <= burst + rate * (span + 2e-6 + 0.5e-6 * len(admitted))
     finally:
         for p in procs:
             if p.returncode is None:
