@@ -63,6 +63,9 @@ class WorkerSettings(BaseModel):
     claim_batch: int = Field(default=50, ge=1, le=10_000)
     lease: float = Field(default=120.0, gt=0, description="seconds a claim is held")
     discover_interval: float = Field(default=3600.0, gt=0)
+    fixed_interval: float = Field(
+        default=0.0, ge=0, description="s between polls with adaptive off; 0: 60 sandbox, 300"
+    )
 
 
 class MetricsSettings(BaseModel):

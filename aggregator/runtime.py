@@ -115,7 +115,8 @@ class Runtime:
         if self.policy is not None:
             return self.policy, None
         if not adaptive.enabled:
-            return FixedIntervalPolicy(interval=60.0 if self.sandbox else 300.0), None
+            fixed = self.settings.worker.fixed_interval or (60.0 if self.sandbox else 300.0)
+            return FixedIntervalPolicy(interval=fixed), None
         stats = StatsStore(self.redis, keys)
         self.planner = Planner(stats, self.providers, adaptive, self.clock)
         return AdaptivePolicy(self.clock, adaptive), AdaptiveRecorder(stats, adaptive)

@@ -1,20 +1,25 @@
-"""Per-provider protection in the simulator, composed from the pure protection models.
+"""Per-provider protection in the simulator, composed from the production pure models
+of ``cache.protection.models`` (the rules ``RedisGate`` runs in Lua).
 
 The same rules as the production gate: a GCRA rate budget, an AIMD concurrency limit cut
-on congestion (429, timeouts), a circuit breaker, and a pause from Retry-After after which
-a single probe goes out before anything else does.
+on congestion (429, timeouts), a circuit breaker, and a pause from Retry-After (capped and
+jittered by the production ``pause_for``) after which a single probe goes out first.
 """
 
 from __future__ import annotations
 
 import math
+import random
 
-from aggregator.simulation.interim_protection import AimdLimit, CircuitBreaker, GcraLimiter
 from aggregator.simulation.upstream import Reply
+from cache.protection.models import AimdLimit, CircuitBreaker, GcraLimiter, pause_for
 
 
 class ProviderGuard:
-    def __init__(self, rate: float, burst: int, concurrency: int) -> None:
+    def __init__(self, rate: float, burst: int, concurrency: int,
+                 rng: random.Random | None = None, pause_jitter: float = 0.1) -> None:
+        self.rng = rng or random.Random(0)
+        self.pause_jitter = pause_jitter
         self.limiter = GcraLimiter(rate, burst)
         self.aimd = AimdLimit(float(concurrency), maximum=float(concurrency))
         self.breaker = CircuitBreaker()
@@ -60,6 +65,7 @@ class ProviderGuard:
         self.aimd.on_congestion(now)
         self.breaker.record_failure(now)
         if reply is Reply.RATE_LIMITED and retry_after > 0:
-            self.paused_until = max(self.paused_until, now + retry_after)
+            pause = pause_for(retry_after, jitter=self.pause_jitter, rng=self.rng)
+            self.paused_until = max(self.paused_until, now + pause)
             self.paused_at = now
             self.probe_only = True

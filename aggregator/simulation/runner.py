@@ -137,7 +137,10 @@ class Simulation:
                 else policy(spec, self.clock, rng)
             )
             self.providers[spec.name] = _Provider(
-                spec, ProviderGuard(spec.rate, spec.burst, spec.concurrency), made
+                spec,
+                ProviderGuard(spec.rate, spec.burst, spec.concurrency,
+                              random.Random(self.rng.random())),
+                made,
             )
         self.locations = [loc for loc in world.locations if loc.provider in self.providers]
         n = len(world.locations)

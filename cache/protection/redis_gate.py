@@ -8,6 +8,7 @@ tasks of this process that wait on Redis, so waiting does not become Redis load.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import random
 import secrets
@@ -83,6 +84,7 @@ class RedisGate:
         self._acquire = redis.register_script(scripts.ACQUIRE)
         self._report = redis.register_script(scripts.REPORT)
         self._local: dict[str, asyncio.Semaphore] = {}
+        self._freed: dict[str, asyncio.Condition] = {}
 
     def _now(self) -> str:
         return "" if self.clock is None else f"{self.clock.now().timestamp():.6f}"
@@ -125,10 +127,21 @@ class RedisGate:
                                  f"{platform}: paused for {wait:.0f}s ({reason})",
                                  retry_after=wait)
             if reason == "concurrency":
-                backoff = min(backoff * 2, 0.25)
+                backoff = min(backoff * 2, 0.5)
                 wait = backoff * (0.5 + self.rng.random())
-            await asyncio.sleep(wait)
+                await self._wait_for_release(platform, wait)
+            else:
+                await asyncio.sleep(wait)
             waited += wait
+
+    async def _wait_for_release(self, platform: str, longest: float) -> None:
+        """Sleep until this process frees a lease of ``platform`` (one waiter per release)
+        or ``longest`` s pass (another process may have freed one): without it every waiter
+        asks Redis again and again, and those asks cost more than the polls themselves."""
+        freed = self._freed.setdefault(platform, asyncio.Condition())
+        async with freed:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(freed.wait(), longest)
 
     @asynccontextmanager
     async def slot(self, platform: str) -> AsyncIterator[None]:
@@ -157,6 +170,16 @@ class RedisGate:
 
     async def _release(self, platform: str, token: str, kind: str,
                        pause: float | None) -> None:
+        try:
+            await self._report_outcome(platform, token, kind, pause)
+        finally:
+            freed = self._freed.get(platform)
+            if freed is not None:
+                async with freed:
+                    freed.notify(1)
+
+    async def _report_outcome(self, platform: str, token: str, kind: str,
+                              pause: float | None) -> None:
         s = self._settings(platform)
         t = self.tuning
         await self._report(
