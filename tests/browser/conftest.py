@@ -98,7 +98,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     out = tmp_path_factory.mktemp("site")
     locations, availabilities = site_data()
     files = SiteRenderer(SiteSettings(output_dir=out)).render(
-        locations, availabilities, T0, site_context()
+        locations, availabilities, T0, context=site_context()
     )
     release = out / "releases" / "r1"
     release.mkdir(parents=True)
