@@ -27,8 +27,8 @@ class TypeSlotsRecord(BaseModel):
     starts: list[AwareDatetime] = Field(description="the first starts within 7 days, sorted")
 
 
-class LocationRecord(BaseModel):
-    """One place as the area file and the browser search show it."""
+class PlaceFields(BaseModel):
+    """What every published record says about a place, wherever it is listed."""
 
     model_config = ConfigDict(extra="forbid")
     id: str
@@ -41,6 +41,11 @@ class LocationRecord(BaseModel):
     lon: float | None
     platform: str
     page: str = Field(description="path of the place's page, relative to the site root")
+
+
+class LocationRecord(PlaceFields):
+    """One place as the area file and the browser search show it."""
+
     booking_url: str
     phone: str
     phone_only: bool
@@ -65,20 +70,9 @@ class AreaDocument(BaseModel):
     locations: list[LocationRecord]
 
 
-class LocationEntry(BaseModel):
+class LocationEntry(PlaceFields):
     """One place in the directory of every place (no slot detail: see the area files)."""
 
-    model_config = ConfigDict(extra="forbid")
-    id: str
-    name: str
-    address: str
-    postcode: str
-    city: str
-    area: str
-    lat: float | None
-    lon: float | None
-    platform: str
-    page: str
     appointment_types: list[str]
     next_slot: AwareDatetime | None
     slot_count: int = Field(ge=0)
