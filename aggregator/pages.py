@@ -49,7 +49,7 @@ from aggregator.site_data import (
     search_document,
 )
 from aggregator.site_paths import location_page, location_slug
-from aggregator.status_files import status_files
+from aggregator.status_files import AreaStatusCache, status_files
 from aggregator.svg import line_chart
 from aggregator.views import (
     AreaView,
@@ -162,6 +162,7 @@ class SiteRenderer:
         self._changed: list[str] = []
         self._views: dict[str, _ViewMemo] = {}
         self._pages: dict[str, tuple[object, bytes]] = {}
+        self._status_cache: AreaStatusCache = {}
         self.last = RenderStats(0, 0, 0)
         self.last_point: HistoryPoint | None = None
 
@@ -285,7 +286,8 @@ class SiteRenderer:
             self._card_memo = {k: v for k, v in self._card_memo.items() if k[0] in live}
             self._place_memo = {k: v for k, v in self._place_memo.items() if k[0] in live}
         files.update(self.fixed_files)
-        files.update(status_files(areas, availabilities, providers, now, minute))
+        files.update(status_files(areas, availabilities, providers, now, minute,
+                                  self._status_cache))
         self.last = RenderStats(len(pages), rendered, computed)
         return files
 

@@ -11,6 +11,12 @@ from aggregator.site_data import dumps
 from aggregator.views import AreaView
 
 SiteFiles = dict[str, bytes]
+# area code -> (the availability records it was built from, its bytes, its latest check)
+AreaStatusCache = dict[str, tuple[tuple[Availability | None, ...], bytes, str | None]]
+
+
+def _same(a: tuple[Availability | None, ...], b: tuple[Availability | None, ...]) -> bool:
+    return len(a) == len(b) and all(x is y for x, y in zip(a, b, strict=True))
 
 
 def status_files(
@@ -19,19 +25,33 @@ def status_files(
     providers: list[ProviderView],
     now: datetime,
     minute: datetime,
+    cache: AreaStatusCache | None = None,
 ) -> SiteFiles:
     """The only files that change at every publish: the generation time and when each
-    place was checked, read by the browser to say "checked N min ago"."""
+    place was checked, read by the browser to say "checked N min ago".
+
+    ``cache`` (kept by a long-lived renderer) skips re-encoding an area whose records are
+    the very same objects as last time: the publisher keeps unchanged records as they are,
+    and holding them here means an identical object is never a recycled one."""
     files: SiteFiles = {}
     summary: dict[str, object] = {}
     for area in areas:
-        checked = {
-            v.location.id: availabilities[v.location.id].checked_at.isoformat()
-            for v in area.locations
-            if v.location.id in availabilities
-        }
-        files[f"status/{area.code}.json"] = dumps({"checked": checked})
-        summary[area.code] = {"checked_at": max(checked.values()) if checked else None}
+        records = tuple(availabilities.get(v.location.id) for v in area.locations)
+        hit = cache.get(area.code) if cache is not None else None
+        if hit is not None and _same(hit[0], records):
+            data, latest = hit[1], hit[2]
+        else:
+            checked = {
+                v.location.id: record.checked_at.isoformat()
+                for v, record in zip(area.locations, records, strict=True)
+                if record is not None
+            }
+            data = dumps({"checked": checked})
+            latest = max(checked.values()) if checked else None
+            if cache is not None:
+                cache[area.code] = (records, data, latest)
+        files[f"status/{area.code}.json"] = data
+        summary[area.code] = {"checked_at": latest}
     files["status.json"] = dumps(
         {
             "generated_at": now.isoformat(),

@@ -90,6 +90,10 @@ class AreaView:
 
     def group_places(self, place_of: Mapping[str, str]) -> None:
         """Set ``others``/``followers`` from ``place_of`` (location id -> place key)."""
+        keys = [place_of.get(v.location.id, v.location.id) for v in self.locations]
+        if len(set(keys)) == len(keys):  # the usual case: every listing its own place
+            self.others, self.followers = {}, frozenset()
+            return
         by_place: dict[str, list[LocationView]] = {}
         for view in self.locations:  # already in visitor order
             lid = view.location.id
