@@ -206,17 +206,20 @@ horizon_days = 6
 
 
 async def watch_releases(site: Path, out: list[Release], stop: asyncio.Event) -> None:
-    """Notes each new ``current`` within 20 ms and what its status.json says was checked."""
+    """Notes each new ``current`` within 20 ms and when its ``status/<area>.json`` files
+    say each place was checked."""
     last = ""
     while not stop.is_set():
         with contextlib.suppress(OSError, ValueError):
             target = os.readlink(site / "current")
             if target != last:
                 seen = time.time()
-                doc = json.loads((site / target / "status.json").read_bytes())
-                out.append(Release(seen, {
-                    lid: datetime.fromisoformat(v["checked_at"]).timestamp()
-                    for lid, v in doc["locations"].items()}))
+                checked: dict[str, float] = {}
+                for path in (site / target / "status").glob("*.json"):
+                    doc = json.loads(path.read_bytes())
+                    checked.update((lid, datetime.fromisoformat(iso).timestamp())
+                                   for lid, iso in doc["checked"].items())
+                out.append(Release(seen, checked))
                 last = target
         await asyncio.sleep(0.02)
 
