@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -40,14 +41,16 @@ def checked_relative(rel_path: str) -> str:
     return rel_path
 
 
-def write_new(path: Path, data: bytes, mtime: int) -> None:
-    """Create (never overwrite), write, fsync, stamp the first-seen time."""
+def write_new(path: Path, data: bytes, mtime: int, *, sync: bool = True) -> None:
+    """Create (never overwrite), write, fsync unless the caller syncs in bulk, stamp the
+    first-seen time."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
     try:
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view) :]
-        os.fsync(fd)
+        if sync:
+            os.fsync(fd)
     finally:
         os.close(fd)
     os.utime(path, (mtime, mtime))
@@ -57,9 +60,8 @@ def _link_unchanged(previous: Path, target: Path, rel: str, entry: FileEntry) ->
     """Link a file and its variants from the previous release; False if it cannot be."""
     names = [rel] + [rel + ENCODING_SUFFIXES[c] for c in ("gzip", "br") if getattr(entry, c)]
     try:
-        source = previous / rel
-        st = source.lstat()
-        if not source.is_file() or source.is_symlink() or st.st_size != entry.size:
+        st = (previous / rel).lstat()  # one syscall: lstat says regular file (no symlink)
+        if not stat.S_ISREG(st.st_mode) or st.st_size != entry.size:
             return False
         for name in names:
             os.link(previous / name, target / name, follow_symlinks=False)
@@ -74,11 +76,11 @@ def _link_unchanged(previous: Path, target: Path, rel: str, entry: FileEntry) ->
 
 def _write_changed(target: Path, rel: str, data: bytes, sha: str, now: int) -> FileEntry:
     variants = compress(rel, data)
-    write_new(target / rel, data, now)
+    write_new(target / rel, data, now, sync=False)
     if variants.gzip is not None:
-        write_new(target / (rel + ".gz"), variants.gzip, now)
+        write_new(target / (rel + ".gz"), variants.gzip, now, sync=False)
     if variants.br is not None:
-        write_new(target / (rel + ".br"), variants.br, now)
+        write_new(target / (rel + ".br"), variants.br, now, sync=False)
     return FileEntry(
         size=len(data),
         sha256=sha,
@@ -104,7 +106,12 @@ def write_files(
     previous: Path | None = None,
     previous_manifest: Manifest | None = None,
 ) -> WriteStats:
-    """Fill ``target`` (an empty new directory) and its manifest; fsyncs files and dirs."""
+    """Fill ``target`` (an empty new directory) and its manifest, durable on return.
+
+    Files are written without a per-file fsync and flushed by one ``os.sync()`` at the
+    end: 20,000 fsyncs made a cold publish of 10,000 places spend a minute waiting on the
+    journal; one sync before the swap gives the same guarantee (nothing points at the
+    release until it is on disk)."""
     stats = WriteStats()
     dirs = {target}
     for rel, data in files.items():
@@ -124,6 +131,9 @@ def write_files(
             stats.written += 1
         stats.entries[rel] = entry
         stats.pages += rel.endswith(".html")
-    write_new(target / MANIFEST_NAME, manifest_bytes(target.name, stats.entries), now)
+    write_new(target / MANIFEST_NAME, manifest_bytes(target.name, stats.entries), now,
+              sync=False)
+    if stats.written:
+        os.sync()
     fsync_dirs(sorted(dirs, key=lambda p: len(p.parts), reverse=True))
     return stats
