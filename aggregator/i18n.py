@@ -54,6 +54,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "no_places": "Aucun lieu dans ce département.",
         "via": "via",
         "next_slot": "Prochain créneau",
+        "colon": "\u202f:",  # French typography: a narrow no-break space before ':'
         "slots": "créneaux",
         "slot": "créneau",
         "book_on": "Réserver sur {platform}",
@@ -145,6 +146,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "no_places": "No places in this area.",
         "via": "via",
         "next_slot": "Next slot",
+        "colon": ":",
         "slots": "slots",
         "slot": "slot",
         "book_on": "Book on {platform}",
@@ -218,7 +220,7 @@ class Translator:
         ones everywhere, the card and search ones only where results are drawn."""
         keys = [k for k in self.strings if k.startswith("js_")] + ["results_none"]
         if search:
-            keys += ["results_for", "near_me_denied", "next_slot", "slots", "slot",
+            keys += ["results_for", "near_me_denied", "next_slot", "colon", "slots", "slot",
                      "phone_only", "no_slot", "stale", "failing", "via", "distance", "near_me",
                      "book_on"]
         return {k: self.strings[k] for k in keys}

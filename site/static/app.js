@@ -128,7 +128,7 @@
       }
       li.appendChild(p);
     } else if (loc.next_slot) {
-      var next = el("p", "next", T.next_slot + " : ");
+      var next = el("p", "next", T.next_slot + T.colon + " ");
       var strong = el("strong"), time = el("time", "", timeFormat.format(new Date(loc.shown_first || loc.next_slot)));
       time.setAttribute("datetime", loc.shown_first ? new Date(loc.shown_first).toISOString() : loc.next_slot);
       strong.appendChild(time); next.appendChild(strong);
