@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from aggregator.models import PollResult, Slot, Status
+from scrapers.outcome import poll_result
 
 
 def window_result(
@@ -15,14 +16,12 @@ def window_result(
     requests: int,
     valid_at: datetime | None = None,
 ) -> PollResult:
-    """OK with the slots starting in [now, horizon), or NO_SLOTS when there are none."""
-    kept = tuple(sorted({s for s in slots if now <= s.start < horizon}, key=Slot.sort_key))
-    return PollResult(
-        status=Status.OK if kept else Status.NO_SLOTS,
-        slots=kept,
-        valid_at=valid_at or now,
-        requests=requests,
-    )
+    """OK with the slots starting in [now, horizon), or NO_SLOTS when there are none.
+
+    Identical slots count once and those at the same start and type are one slot with
+    their capacities summed (``scrapers.outcome``, shared with the other adapters)."""
+    result = poll_result(((slot, slot) for slot in slots), now, horizon, requests=requests)
+    return result if valid_at is None else result.model_copy(update={"valid_at": valid_at})
 
 
 def offline_result(phone: str, message: str, now: datetime, requests: int = 0) -> PollResult:
