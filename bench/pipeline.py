@@ -30,7 +30,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import redis.asyncio as aredis
 from aiohttp import web
 
 from aggregator.adaptive.signal import LocationStats, record_poll
@@ -38,6 +37,7 @@ from aggregator.clock import SystemClock
 from aggregator.config import load_settings
 from aggregator.models import Location, PollResult, Slot, Status
 from aggregator.runtime import Runtime
+from cache.cleanup import delete_prefix, prefix_batches
 from cache.connection import EmbeddedRedis, connect
 from cache.keys import Keys
 from cache.stats import stats_to_hash
@@ -247,22 +247,6 @@ async def get_json(url: str) -> dict[str, object]:
     return result
 
 
-async def delete_prefix(redis: aredis.Redis, prefix: str) -> None:
-    async for batch in _scan_batches(redis, prefix):
-        await redis.delete(*batch)
-
-
-async def _scan_batches(redis: aredis.Redis, prefix: str):  # type: ignore[no-untyped-def]
-    batch: list[str] = []
-    async for key in redis.scan_iter(match=f"{prefix}*", count=1000):
-        batch.append(key)
-        if len(batch) >= 1000:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 async def stop_process(proc: asyncio.subprocess.Process) -> None:
     if proc.returncode is not None:
         return
@@ -428,7 +412,7 @@ async def measure_memory(redis_url: str, count: int, min_slots: int = 0) -> Memo
         await asyncio.gather(*(one(i, loc) for i, loc in enumerate(made)))
         after = int((await redis.info("memory"))["used_memory"])
         total = 0
-        async for batch in _scan_batches(redis, prefix):
+        async for batch in prefix_batches(redis, prefix):
             pipe = redis.pipeline(transaction=False)
             for key in batch:
                 pipe.memory_usage(key, samples=0)

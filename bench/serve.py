@@ -37,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from aggregator.clock import ManualClock
 from aggregator.config import SiteSettings
 from aggregator.publish import Publisher, PublishReport, current_release
+from cache.cleanup import delete_prefix
 from cache.connection import connect, open_redis
 from cache.keys import Keys
 from cache.store import Store
@@ -199,13 +200,7 @@ async def bench_publish(redis_url: str, output_dir: Path, count: int) -> None:
         print(f"one-location publish target < 200 ms: {'MET' if target < 0.2 else 'MISSED'} "
               f"(same-instant median {target * 1000:.0f} ms)")
     finally:
-        cursor = 0
-        while True:
-            cursor, found = await redis.scan(cursor, match=f"{keys.prefix}*", count=1000)
-            if found:
-                await redis.delete(*found)
-            if cursor == 0:
-                break
+        await delete_prefix(redis, keys.prefix)
         await redis.aclose()
 
 

@@ -32,6 +32,7 @@ from aggregator.config import Settings
 from aggregator.logs import setup_logging
 from aggregator.observe import take_snapshot
 from aggregator.runtime import Runtime
+from cache.cleanup import delete_prefix
 from scheduler import Daemon
 
 FAULT_PLANS: list[dict[str, object]] = [
@@ -120,8 +121,7 @@ async def soak(args: argparse.Namespace) -> None:
             await http.put("/_sandbox/faults/doctolib", json={})
         await daemon.stop()
         end_rss, end_keys = rss_mb(), await count_keys(rt)
-        async for key in rt.redis.scan_iter(match=f"{rt.store.keys.prefix}*", count=1000):
-            await rt.redis.delete(key)
+        await delete_prefix(rt.redis, rt.store.keys.prefix)
     polls = counter_total(metrics.POLLS, outcome="")
     errors = counter_total(metrics.UPSTREAM_ERRORS, kind="")
     poll_errors = counter_total(metrics.POLL_ERRORS, kind="")

@@ -17,6 +17,7 @@ import redis as sync_redis
 import redis.asyncio as aredis
 
 from aggregator.clock import ManualClock
+from cache.cleanup import delete_prefix
 from cache.connection import EmbeddedRedis, connect
 from cache.keys import Keys
 from scrapers.sandbox.server import SandboxServer
@@ -60,13 +61,7 @@ async def redis(redis_url: str, keys: Keys) -> AsyncIterator[aredis.Redis]:
     try:
         yield client
     finally:
-        cursor = 0
-        while True:
-            cursor, found = await client.scan(cursor, match=f"{keys.prefix}*", count=1000)
-            if found:
-                await client.delete(*found)
-            if cursor == 0:
-                break
+        await delete_prefix(client, keys.prefix)
         await client.aclose()
 
 

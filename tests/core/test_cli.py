@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from cache.cleanup import delete_prefix_sync
 from cache.keys import Keys
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -126,5 +127,4 @@ def _cleanup(redis_url: str, keys: Keys) -> None:
     import redis
 
     client = redis.Redis.from_url(redis_url)
-    for key in client.scan_iter(match=f"{keys.prefix}*", count=1000):
-        client.delete(key)
+    delete_prefix_sync(client, keys.prefix)

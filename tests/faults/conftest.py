@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 import redis as sync_redis
 
+from cache.cleanup import delete_prefix_sync
 from cache.keys import Keys
 
 
@@ -16,7 +17,6 @@ def delete_prefix_after(redis_url: str, keys: Keys) -> Iterator[None]:
     yield
     client = sync_redis.Redis.from_url(redis_url)
     try:
-        for key in client.scan_iter(match=f"{keys.prefix}*", count=1000):
-            client.delete(key)
+        delete_prefix_sync(client, keys.prefix)
     finally:
         client.close()

@@ -8,6 +8,7 @@ from pathlib import Path
 import redis as sync_redis
 import redis.asyncio as aredis
 
+from cache.cleanup import delete_prefix
 from cache.keys import Keys
 from tests.faults.helpers import (
     Child,
@@ -113,5 +114,4 @@ async def test_empty_redis_is_rediscovered(tmp_path: Path, redis_url: str,
 
 
 async def wipe(client: aredis.Redis, keys: Keys) -> None:
-    async for key in client.scan_iter(match=f"{keys.prefix}*", count=1000):
-        await client.delete(key)
+    await delete_prefix(client, keys.prefix)

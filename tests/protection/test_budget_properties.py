@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aggregator.clock import ManualClock
+from cache.cleanup import delete_prefix
 from cache.connection import connect
 from cache.keys import Keys
 from cache.protection.redis_gate import RedisGate, Tuning
@@ -40,12 +41,6 @@ def assert_within_budget(admitted: list[float], rate: float, burst: int) -> None
             count = j - i + 1
             slack = 2e-6 + 0.5e-6 * count
             assert count <= burst + rate * (admitted[j] - start + slack), (count, i, j)
-
-
-async def delete_prefix(redis: aredis.Redis, keys: Keys) -> None:
-    found = [k async for k in redis.scan_iter(match=f"{keys.prefix}*")]
-    if found:
-        await redis.delete(*found)
 
 
 @dataclass
@@ -122,7 +117,7 @@ async def test_budget_holds_across_gates_interleaved(
         for start, pause in fleet.pauses:  # nobody admitted while a Retry-After runs
             assert not [t for t in fleet.admitted if start < t < start + pause], (start, pause)
     finally:
-        await delete_prefix(conns[0], keys)
+        await delete_prefix(conns[0], keys.prefix)
         for c in conns:
             await c.aclose()
 
@@ -157,4 +152,4 @@ async def test_budget_holds_across_processes_on_server_time(
             if p.returncode is None:
                 p.kill()
                 await p.wait()
-        await delete_prefix(redis, keys)
+        await delete_prefix(redis, keys.prefix)

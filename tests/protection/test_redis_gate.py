@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aggregator.clock import ManualClock
+from cache.cleanup import delete_prefix
 from cache.keys import Keys
 from cache.protection import GcraLimiter
 from cache.protection.redis_gate import RedisGate, Tuning
@@ -65,9 +66,7 @@ async def test_redis_budget_matches_pure_model(redis: aredis.Redis, rate: float,
             for j in range(i, len(admitted)):
                 assert j - i + 1 <= burst + rate * (admitted[j] - start) + 1e-6
     finally:
-        found = [k async for k in redis.scan_iter(match=f"{keys.prefix}*")]
-        if found:
-            await redis.delete(*found)
+        await delete_prefix(redis, keys.prefix)
 
 
 async def test_semaphore_caps_concurrency_and_crashed_lease_returns(
