@@ -8,8 +8,9 @@ CLI paths all get the providers, stats and feed pages without the publisher know
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import cast
 
 import redis.asyncio as aredis
@@ -114,6 +115,15 @@ class SitePublisher:
     @property
     def renderer(self) -> SiteRenderer:
         return self.publisher.renderer
+
+    @property
+    def before_swap(self) -> Callable[[Path], None] | None:
+        """The publisher's crash hook, so setting it on the wrapper is not silently lost."""
+        return self.publisher.before_swap
+
+    @before_swap.setter
+    def before_swap(self, hook: Callable[[Path], None] | None) -> None:
+        self.publisher.before_swap = hook
 
     async def publish(self) -> PublishReport:
         context = await self.inputs.load()

@@ -94,7 +94,7 @@ KILL_MID_PUBLISH = textwrap.dedent("""
             while Path(sys.argv[3]).read_text() != "go":  # the test has its server up
                 await asyncio.sleep(0.05)
             await rt.redis.sadd(rt.store.keys.dirty, *await rt.store.location_ids())
-            rt.publisher.publisher.before_swap = die  # files written, the swap is next
+            rt.publisher.before_swap = die  # the files are written, the swap is next
             await daemon.publish_tick()
 
     asyncio.run(main())
