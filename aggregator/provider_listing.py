@@ -11,8 +11,9 @@ from datetime import datetime
 import redis.asyncio as aredis
 
 from aggregator.config import Settings
+from aggregator.provider_status import health_detail, provider_health
 from cache.keys import Keys
-from cache.protection.redis_gate import ProviderState, RedisGate
+from cache.protection.redis_gate import RedisGate
 from cache.store import Store
 from scrapers.base import ProviderSettings
 from scrapers.plugins import PluginError
@@ -31,7 +32,7 @@ class ProviderRow:
 
 @dataclass(frozen=True)
 class LiveState:
-    state: str  # ok | slowed | paused | failing
+    state: str  # a Health value: ok | slowed | paused | failing
     detail: str
     last_success: datetime | None
 
@@ -63,17 +64,6 @@ def list_providers(settings: Settings) -> list[ProviderRow]:
     return rows
 
 
-def classify(state: ProviderState, concurrency: int) -> tuple[str, str]:
-    """Worst first: a pause or an open breaker, then recent failures, then a cut limit."""
-    if state.breaker == "open" or state.paused_for > 0:
-        return "paused", f"{state.paused_for:.0f}s left, breaker {state.breaker}"
-    if state.failures > 0 or state.breaker == "half_open":
-        return "failing", f"{state.failures} failure(s) in a row, breaker {state.breaker}"
-    if state.aimd_limit < concurrency:
-        return "slowed", f"concurrency {state.aimd_limit:.1f} of {concurrency}"
-    return "ok", f"{state.in_flight} in flight"
-
-
 def provider_settings(settings: Settings, platform: str) -> ProviderSettings:
     """Configured settings, else the defaults (what sandbox and plain providers run with)."""
     for provider in settings.providers:
@@ -89,8 +79,12 @@ async def live_states(
     store = Store(redis, keys)
     out: dict[str, LiveState] = {}
     for platform, settings in providers.items():
-        state, detail = classify(await gate.state(platform), settings.concurrency)
-        out[platform] = LiveState(state, detail, await store.last_success(platform))
+        state = await gate.state(platform)
+        out[platform] = LiveState(
+            provider_health(state, settings.concurrency).value,
+            health_detail(state, settings.concurrency),
+            await store.last_success(platform),
+        )
     return out
 
 

@@ -42,11 +42,18 @@ class ProviderView:
 
 
 def provider_health(
-    state: ProviderState | None, configured_concurrency: int | None, failing: int, known: int
+    state: ProviderState | None,
+    configured_concurrency: int | None,
+    failing: int = 0,
+    known: int = 0,
 ) -> Health:
-    """Our polls failing first (that is what visitors feel), then what the protection
-    decided: waiting (a Retry-After pause or an open breaker cooling down), or fewer
-    concurrent requests than configured (AIMD cut after congestion)."""
+    """The one verdict, for the providers page and ``slotradar providers`` alike.
+
+    Worst first, as visitors feel it: most of the platform's places failing; then what the
+    protection decided: waiting (a Retry-After pause or an open breaker cooling down), then
+    fewer concurrent requests than configured (AIMD cut after congestion). Failures in a
+    row and a half-open breaker are not verdicts on their own: a Retry-After pause also
+    ends half-open (one probe first), and the breaker opens when failures are too many."""
     if known and failing / known >= FAILING_SHARE:
         return Health.FAILING
     if state is not None and state.paused_for > 0:
@@ -60,6 +67,18 @@ def provider_health(
     if state is None and not known:
         return Health.UNKNOWN
     return Health.OK
+
+
+def health_detail(state: ProviderState, configured_concurrency: int) -> str:
+    """The numbers behind a verdict, for operators."""
+    parts = [f"breaker {state.breaker}"]
+    if state.paused_for > 0:
+        parts.insert(0, f"{state.paused_for:.0f}s left")
+    if state.failures:
+        parts.append(f"{state.failures} failure(s) in a row")
+    parts.append(f"concurrency {state.aimd_limit:.1f} of {configured_concurrency}")
+    parts.append(f"{state.in_flight} in flight")
+    return ", ".join(parts)
 
 
 def provider_views(

@@ -35,6 +35,9 @@ def test_health_verdicts() -> None:
     assert provider_health(state(breaker="open", paused_for=20.0), 8, 5, 10) is Health.FAILING
     assert provider_health(None, None, 6, 10) is Health.FAILING
     assert provider_health(None, None, 0, 0) is Health.UNKNOWN
+    # half-open (probing after a pause) is no verdict by itself; the AIMD cut is
+    assert provider_health(state(breaker="half_open"), 8, 0, 10) is Health.OK
+    assert provider_health(state(breaker="half_open", aimd_limit=2.0), 8, 0, 10) is Health.SLOWED
 
 
 async def test_a_retry_after_pause_shows_as_paused(
