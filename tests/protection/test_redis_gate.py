@@ -79,6 +79,32 @@ async def test_semaphore_caps_concurrency_and_crashed_lease_returns(
     assert (await gate.try_acquire("p", "c"))[0] == 0
 
 
+async def test_a_success_rides_on_the_next_admission(
+        redis: aredis.Redis, keys: Keys, clock: ManualClock) -> None:
+    """One round trip per request: the next admission carries the earlier success, which
+    frees its lease first; with no admission to carry it, a flush reports it."""
+    gate = gate_for(redis, keys, clock, rate=1000, burst=1000, concurrency=1)
+    sem = keys.provider("p", "sem")
+    async with gate.slot("p"):
+        await gate.report("p", Outcome.OK)
+    assert await redis.zcard(sem) == 1  # held until something carries the report
+    reports = []
+    report = gate._report
+
+    async def counted(**kw: object) -> object:
+        reports.append(kw)
+        return await report(**kw)
+
+    gate._report = counted  # type: ignore[assignment]
+    async with gate.slot("p"):  # concurrency 1: admitted only if the success went first
+        assert await redis.zcard(sem) == 1
+        await gate.report("p", Outcome.OK)
+    assert reports == []  # no round trip of its own for a success
+    await asyncio.sleep(0.05)  # the flush after FLUSH_AFTER
+    assert await redis.zcard(sem) == 0
+    assert (await gate.state("p")).in_flight == 0
+
+
 async def test_aimd_cuts_once_per_burst_in_redis(redis: aredis.Redis, keys: Keys,
                                                  clock: ManualClock) -> None:
     gate = gate_for(redis, keys, clock, rate=1000, burst=1000, concurrency=16)
