@@ -17,6 +17,7 @@ import redis.asyncio as aredis
 
 from aggregator.models import Availability, Location, PollResult, Slot, Status
 from cache import scripts
+from cache.batch import call_script
 from cache.keys import Keys
 from cache.slot_codec import decode_slots, encode_slots
 
@@ -142,8 +143,8 @@ class Store:
         encoded = encode_slots(slots)
         message = result.message[:500]
         checked = _ts(checked_at)
-        raw = await self._write(
-            keys=[self.keys.availability(location.id), self.keys.dirty],
+        raw = await call_script(
+            self._write, keys=[self.keys.availability(location.id), self.keys.dirty],
             args=[location.id, checked, status.value,
                   digest_of(status, encoded, result.message, result.phone), encoded,
                   message, result.phone, _ts(result.valid_at), "1" if is_error else "0"],

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import redis.asyncio as aredis
 
 from aggregator.clock import Clock
+from cache.batch import call_script
 from cache.keys import Keys
 from cache.protection import scripts
 from cache.protection.models import pause_for
@@ -123,12 +124,12 @@ class RedisGate:
             s.concurrency, self.tuning.breaker_reset, s.timeout + 1.0]
         carried = self._take_unreported(platform)
         if not carried:
-            wait, reason = await self._acquire(keys=keys, args=args)
+            wait, reason = await call_script(self._acquire, keys=keys, args=args)
             return float(wait), str(reason)
         t = self.tuning
         args += [1, s.concurrency, t.aimd_increase, t.aimd_decrease, t.aimd_cooldown,
                  t.breaker_threshold, *carried]
-        wait, reason = await self._report_then_acquire(keys=keys, args=args)
+        wait, reason = await call_script(self._report_then_acquire, keys=keys, args=args)
         return float(wait), str(reason)
 
     def _take_unreported(self, platform: str) -> list[str]:
@@ -237,8 +238,8 @@ class RedisGate:
                               pause: float | None) -> None:
         s = self._settings(platform)
         t = self.tuning
-        await self._report(
-            keys=[self._k(platform, w) for w in ("sem", "aimd", "breaker", "pause")],
+        await call_script(
+            self._report, keys=[self._k(platform, w) for w in ("sem", "aimd", "breaker", "pause")],
             args=[self._now(), token, kind, "" if pause is None else f"{pause:.3f}", self._lease(s),
                   1, s.concurrency, t.aimd_increase, t.aimd_decrease, t.aimd_cooldown,
                   s.concurrency, t.breaker_threshold, t.breaker_reset],
