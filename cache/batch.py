@@ -95,5 +95,8 @@ def batcher_for(redis: aredis.Redis) -> ScriptBatcher:
 
 
 async def call_script(script: AsyncScript, keys: Sequence[Any], args: Sequence[Any]) -> Any:
-    """Run a registered script through its client's batcher."""
-    return await batcher_for(script.registered_client).call(script, keys, args)
+    """Run a registered script through its client's batcher (a cluster client: directly)."""
+    client = script.registered_client
+    if not isinstance(client, aredis.Redis):
+        return await script(keys=keys, args=args)
+    return await batcher_for(client).call(script, keys, args)
