@@ -49,3 +49,15 @@ async def test_a_script_unknown_to_the_server_is_loaded(redis: aredis.Redis,
     results = await asyncio.gather(*(call_script(script, [keys.prefix + "m"], [str(i)])
                                      for i in range(5)))
     assert results == [str(i) for i in range(5)]
+
+
+def test_hiredis_packing_is_redis_py_packing() -> None:
+    """The C packer sends the same bytes; what it refuses, redis-py still packs or rejects."""
+    from redis.asyncio import Connection
+
+    from cache.connection import PackedConnection
+
+    fast, plain = PackedConnection(), Connection()
+    for args in (("EVALSHA", "abc", 2, "k1", "k2", 1.5, "é", b"x", 10**20),
+                 ("CONFIG GET", "maxmemory"), ("SET", "k", memoryview(b"ab"))):
+        assert b"".join(fast.pack_command(*args)) == b"".join(plain.pack_command(*args))
