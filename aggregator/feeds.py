@@ -8,13 +8,13 @@ its bytes.
 
 from __future__ import annotations
 
-import json
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from aggregator.models import Location, Slot
+from cache.slot_codec import decode_slots
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 ENTRIES_PER_FEED = 50
@@ -38,7 +38,7 @@ def parse_event(event_id: str, fields: Mapping[str, str]) -> ReleaseEvent | None
     try:
         count = int(fields.get("released_count", "0"))
         at = datetime.fromtimestamp(float(fields["at"]), UTC)
-        slots = tuple(Slot.model_validate(s) for s in json.loads(fields.get("released", "[]")))
+        slots = decode_slots(fields.get("released"))
         return (
             ReleaseEvent(event_id, fields["location_id"], fields.get("area", ""), at, slots,
                          count)

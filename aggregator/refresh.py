@@ -163,7 +163,9 @@ class Coordinator:
             return
         self._cost[location.platform] = 0.8 * self._cost.get(location.platform, 1.0) + 0.2 * max(
             1, self._requests.get(location.id, 1))
-        avail = (await self.store.get_availabilities([location.id])).get(location.id)
+        avail = written.availability
+        if avail is None and written.outcome is WriteOutcome.STALE:  # a newer poll won
+            avail = (await self.store.get_availabilities([location.id])).get(location.id)
         observation = PollObservation(location.id, location.platform, written.outcome, avail, now)
         requests = self._requests.pop(location.id, 0)
         if self.recorder is not None:

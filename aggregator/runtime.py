@@ -3,12 +3,14 @@ real provider is configured, the HTTP session, gates, adapters, coordinator, pub
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 from pathlib import Path
 from types import TracebackType
 
 import aiohttp
+from redis.exceptions import RedisError
 
 from aggregator.adaptive.policy import AdaptivePolicy
 from aggregator.adaptive.service import AdaptiveRecorder, Planner
@@ -161,6 +163,9 @@ class Runtime:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        if isinstance(self.gate, RedisGate):  # successes not carried yet free their leases
+            with contextlib.suppress(RedisError, OSError):
+                await self.gate.flush()
         if self.session is not None:
             await self.session.close()
         if self.sandbox is not None:

@@ -3,11 +3,14 @@ sandbox platforms in their own process over loopback, the publisher swapping rel
 
 Prints location polls/s (total, per core, per CPU-second the pollers burnt), publish lag
 (a changed poll -> its location in a published release), then Redis memory per location
-for synthetic locations copied from the real polls' availabilities. Baseline side by side:
-one poller process against ``--processes`` of them. Keys live under a bench prefix and are
-deleted at the end; every child process is stopped.
+for synthetic locations copied from the real polls' availabilities. Side by side: one
+poller process against ``--processes`` of them, and with ``--baseline REF`` the same two
+runs of that git revision (its pollers, sandbox and publisher, from a temporary worktree);
+without it, the figures recorded before the pipeline work. Keys live under a bench prefix
+and are deleted at the end; every child process is stopped.
 
     .venv/bin/python bench/pipeline.py [--embedded] [--processes 2] [--seconds 10]
+        [--baseline 9e0c668]
 """
 
 from __future__ import annotations
@@ -19,10 +22,12 @@ import json
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
@@ -31,6 +36,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from aiohttp import web
+from redis.asyncio import Redis
 
 from aggregator.adaptive.signal import LocationStats, record_poll
 from aggregator.clock import SystemClock
@@ -151,6 +157,7 @@ class RunReport:
     poller_cpu: float  # CPU-seconds all pollers spent in the window
     sandbox_cpu: float
     publisher_cpu: float
+    redis_cpu: float  # the whole server's, other tenants included
     window: float
     changes: int = 0
     lags: list[float] = field(default_factory=list)
@@ -258,15 +265,25 @@ async def stop_process(proc: asyncio.subprocess.Process) -> None:
         await proc.wait()
 
 
-async def run_fleet(processes: int, args: argparse.Namespace, redis_url: str) -> RunReport:
+async def redis_pid(redis: Redis) -> int:
+    """The server's pid when it runs on this machine (its CPU share is worth printing)."""
+    pid = int((await redis.info("server")).get("process_id", 0))
+    return pid if Path(f"/proc/{pid}/stat").exists() else 0
+
+
+async def run_fleet(processes: int, args: argparse.Namespace, redis_url: str,
+                    root: Path = ROOT) -> RunReport:
+    """``processes`` pollers of the code in ``root`` (this checkout or a baseline's)."""
     prefix = f"bench:{uuid.uuid4().hex[:10]}:"
     directory = Path(tempfile.mkdtemp(prefix="slotradar-bench-"))
     redis = connect(redis_url)
+    server = await redis_pid(redis)
     children: list[asyncio.subprocess.Process] = []
+    script = str(root / "bench" / "pipeline.py")
     try:
         sandbox = await asyncio.create_subprocess_exec(
-            sys.executable, __file__, "--serve-sandbox", str(args.locations),
-            stdout=asyncio.subprocess.PIPE, cwd=ROOT)
+            sys.executable, script, "--serve-sandbox", str(args.locations),
+            stdout=asyncio.subprocess.PIPE, cwd=root)
         children.append(sandbox)
         assert sandbox.stdout is not None
         port = int((await sandbox.stdout.readline()).decode())
@@ -275,12 +292,13 @@ async def run_fleet(processes: int, args: argparse.Namespace, redis_url: str) ->
                                args.interval)
         env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "SLOTRADAR_CONFIG"}}
         publisher = await asyncio.create_subprocess_exec(
-            sys.executable, __file__, "--serve-publisher", str(config), cwd=ROOT, env=env,
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+            sys.executable, script, "--serve-publisher", str(config), cwd=root, env=env,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=(directory / "publisher.log").open("wb"))
         children.append(publisher)
         for i in range(processes):
             children.append(await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "scheduler", "-c", str(config), "worker", cwd=ROOT,
+                sys.executable, "-m", "scheduler", "-c", str(config), "worker", cwd=root,
                 env=env, stdout=asyncio.subprocess.DEVNULL,
                 stderr=(directory / f"poller-{i}.log").open("wb")))
         pollers = children[2:]
@@ -298,12 +316,16 @@ async def run_fleet(processes: int, args: argparse.Namespace, redis_url: str) ->
         watcher = asyncio.create_task(watch_releases(directory / "site", releases, stop))
         start_stats = await get_json(sandbox_url)
         t0 = time.time()
-        cpu0 = [cpu_seconds(p.pid) for p in children]
+        cpu0 = [cpu_seconds(p.pid) for p in children] + [cpu_seconds(server)]
         await asyncio.sleep(args.seconds)
-        cpu1 = [cpu_seconds(p.pid) for p in children]
+        cpu1 = [cpu_seconds(p.pid) for p in children] + [cpu_seconds(server)]
         t1 = time.time()
         end_stats = await get_json(sandbox_url)
-        await asyncio.sleep(3.0)  # let the last changes of the window reach a release
+        # let the window's last changes reach a release: two releases started after it
+        for _ in range(300):  # 30 s at most
+            if sum(r.seen_at > t1 for r in releases) >= 2 or publisher.returncode is not None:
+                break
+            await asyncio.sleep(0.1)
         stop.set()
         await watcher
         for proc in pollers:
@@ -318,13 +340,17 @@ async def run_fleet(processes: int, args: argparse.Namespace, redis_url: str) ->
             if t0 <= written <= t1:
                 changes.append((entry["location_id"], float(entry["at"]), written))
         window = t1 - t0
+        if not releases:
+            log = (directory / "publisher.log").read_text(errors="replace")[-1500:]
+            print(f"no release seen; publisher log:\n{log}", file=sys.stderr)
         return RunReport(
             processes=processes,
             polls_per_s=polls / window,
             requests_per_poll=sent / polls if polls else float("nan"),
-            poller_cpu=sum(b - a for a, b in zip(cpu0[2:], cpu1[2:], strict=True)),
+            poller_cpu=sum(b - a for a, b in zip(cpu0[2:-1], cpu1[2:-1], strict=True)),
             sandbox_cpu=cpu1[0] - cpu0[0],
             publisher_cpu=cpu1[1] - cpu0[1],
+            redis_cpu=cpu1[-1] - cpu0[-1],
             window=window,
             changes=len(changes),
             lags=publish_lags(changes, releases),
@@ -437,14 +463,66 @@ def print_table(rows: list[tuple[str, ...]]) -> None:
             print("  ".join("-" * w for w in widths))
 
 
+# Before the pipeline work (issue #4, 2 cores, 9e0c668): what runs without --baseline say
+RECORDED = {"1 poller polls/s": 181.0, "2 pollers polls/s": 158.0, "publish lag p50 s": 8.4,
+            "100k locations MiB": 291.0, "100k busy locations MiB": 1128.0}
+
+
+@contextlib.contextmanager
+def checkout(ref: str) -> Iterator[Path]:
+    """A temporary detached worktree of ``ref`` (its code, this venv)."""
+    path = Path(tempfile.mkdtemp(prefix="slotradar-baseline-")) / "tree"
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(path), ref],
+                   check=True)
+    try:
+        yield path
+    finally:
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(path)],
+                       check=False)
+        shutil.rmtree(path.parent, ignore_errors=True)
+
+
+def fleet_rows(runs: dict[str, RunReport], cores: int) -> list[tuple[str, ...]]:
+    def lag(r: RunReport, q: float) -> str:
+        return f"{percentile(r.lags, q):.2f}s"
+
+    def row(label: str, cell: Callable[[RunReport], str]) -> tuple[str, ...]:
+        return (label, *(cell(r) for r in runs.values()))
+
+    return [
+        ("metric", *runs),
+        row("location polls/s", lambda r: f"{r.polls_per_s:.0f}"),
+        row(f"polls/s per core ({cores})", lambda r: f"{r.polls_per_s / cores:.0f}"),
+        row("polls per poller CPU-second", lambda r: f"{r.polls_per_cpu_s:.0f}"),
+        row("poller CPU ms per poll", lambda r: f"{1000 / r.polls_per_cpu_s:.2f}"
+            if r.polls_per_cpu_s else "-"),
+        row("upstream requests per poll", lambda r: f"{r.requests_per_poll:.2f}"),
+        row("pollers CPU share", lambda r: f"{r.poller_cpu / r.window:.0%}"),
+        row("sandbox CPU share", lambda r: f"{r.sandbox_cpu / r.window:.0%}"),
+        row("publisher CPU share", lambda r: f"{r.publisher_cpu / r.window:.0%}"),
+        row("redis CPU share (whole server)", lambda r: f"{r.redis_cpu / r.window:.0%}"),
+        row("releases published", lambda r: str(r.releases)),
+        row("changed polls in window", lambda r: str(r.changes)),
+        row("  seen in a release", lambda r: str(len(r.lags))),
+        row("publish lag p50", lambda r: lag(r, 0.5)),
+        row("publish lag p95", lambda r: lag(r, 0.95)),
+    ]
+
+
 async def main_async(args: argparse.Namespace) -> int:
     embedded = EmbeddedRedis.start() if args.embedded else None
     redis_url = embedded.url if embedded else os.environ.get("REDIS_URL",
                                                                "redis://127.0.0.1:6379/0")
     cores = os.cpu_count() or 1
+    runs: dict[str, RunReport] = {}
     try:
-        base = await run_fleet(1, args, redis_url)
-        fleet = await run_fleet(args.processes, args, redis_url)
+        if args.baseline:
+            with checkout(args.baseline) as old:
+                runs[f"{args.baseline} 1p"] = await run_fleet(1, args, redis_url, old)
+                runs[f"{args.baseline} {args.processes}p"] = await run_fleet(
+                    args.processes, args, redis_url, old)
+        runs["1 poller"] = await run_fleet(1, args, redis_url)
+        runs[f"{args.processes} pollers"] = await run_fleet(args.processes, args, redis_url)
         memory = await measure_memory(redis_url, args.memory_locations)
         busy = await measure_memory(redis_url, args.busy_locations, args.busy_slots)
     finally:
@@ -454,43 +532,27 @@ async def main_async(args: argparse.Namespace) -> int:
           f"(more demand than the pollers serve), {args.seconds:g}s window, {cores} cores, "
           f"redis {'embedded' if embedded else redis_url}; the machine is shared, so "
           "every rate here is depressed by other load")
-
-    def ratio(a: float, b: float) -> str:
-        return f"{b / a:.2f}x" if a else "-"
-
-    def lag(r: RunReport, q: float) -> str:
-        return f"{percentile(r.lags, q):.2f}s"
-
-    rows: list[tuple[str, ...]] = [
-        ("metric", "1 poller", f"{args.processes} pollers", "ratio"),
-        ("location polls/s", f"{base.polls_per_s:.0f}", f"{fleet.polls_per_s:.0f}",
-         ratio(base.polls_per_s, fleet.polls_per_s)),
-        (f"polls/s per core ({cores})", f"{base.polls_per_s / cores:.0f}",
-         f"{fleet.polls_per_s / cores:.0f}", ratio(base.polls_per_s, fleet.polls_per_s)),
-        ("polls per poller CPU-second", f"{base.polls_per_cpu_s:.0f}",
-         f"{fleet.polls_per_cpu_s:.0f}", ratio(base.polls_per_cpu_s, fleet.polls_per_cpu_s)),
-        ("upstream requests per poll", f"{base.requests_per_poll:.2f}",
-         f"{fleet.requests_per_poll:.2f}", ""),
-        ("sandbox CPU share", f"{base.sandbox_cpu / base.window:.0%}",
-         f"{fleet.sandbox_cpu / fleet.window:.0%}", ""),
-        ("publisher CPU share", f"{base.publisher_cpu / base.window:.0%}",
-         f"{fleet.publisher_cpu / fleet.window:.0%}", ""),
-        ("releases published", str(base.releases), str(fleet.releases), ""),
-        ("changed polls in window", str(base.changes), str(fleet.changes), ""),
-        ("  seen in a release", str(len(base.lags)), str(len(fleet.lags)), ""),
-        ("publish lag p50", lag(base, 0.5), lag(fleet, 0.5), ""),
-        ("publish lag p95", lag(base, 0.95), lag(fleet, 0.95), ""),
-    ]
-    print_table(rows)
+    print_table(fleet_rows(runs, cores))
     projected, busy_projected = memory.at(100_000), busy.at(100_000)
     for label, m, total in (("redis memory", memory, projected),
                             ("busy places", busy, busy_projected)):
+        how = "measured" if m.locations >= 100_000 else "extrapolated"
         print(f"{label}: {m.locations} locations written, mean {m.slots_mean:.1f} slots: "
               f"{m.per_location:.0f} B per location (MEMORY USAGE), "
               f"{m.event_bytes:.0f} B per change event (stream capped at {EVENTS_MAXLEN}); "
               f"INFO used_memory +{m.used_delta / 2**20:.1f} MiB; "
-              f"-> 100,000 locations {total / 2**20:.0f} MiB")
-    best = max(base.polls_per_s, fleet.polls_per_s)
+              f"-> 100,000 locations {total / 2**20:.0f} MiB ({how}, plus a full stream)")
+    if not args.baseline:
+        print("recorded baseline (9e0c668): " + ", ".join(
+            f"{k} {v:g}" for k, v in RECORDED.items()))
+    mine = ("1 poller", f"{args.processes} pollers")
+    best = max(runs[name].polls_per_s for name in mine)
+    before = max((r.polls_per_s for name, r in runs.items() if name not in mine),
+                 default=RECORDED["1 poller polls/s"])
+    print(f"best polls/s {best:.0f} vs baseline {before:.0f}: {best / before:.2f}x; "
+          f"busy memory {busy_projected / 2**20:.0f} MiB vs "
+          f"{RECORDED['100k busy locations MiB']:g} MiB recorded: "
+          f"{RECORDED['100k busy locations MiB'] * 2**20 / busy_projected:.2f}x smaller")
     checks = [
         (">= 1,000 location polls/s end to end", best >= 1000, f"{best:.0f}/s"),
         ("100,000 locations in < 1 GiB of Redis", max(projected, busy_projected) < GIB,
@@ -510,8 +572,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=15.0, help="measured window")
     parser.add_argument("--warmup", type=float, default=5.0)
     parser.add_argument("--memory-locations", type=int, default=100_000)
-    parser.add_argument("--busy-locations", type=int, default=20_000)
+    parser.add_argument("--busy-locations", type=int, default=100_000)
     parser.add_argument("--busy-slots", type=int, default=40, help="slots per busy place")
+    parser.add_argument("--baseline", metavar="REF", default="",
+                        help="also run the pollers, sandbox and publisher of this git ref")
     parser.add_argument("--serve-sandbox", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--serve-publisher", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import redis.asyncio as aredis
 
 from cache import scripts
+from cache.batch import call_script
 from cache.keys import Keys
 
 
@@ -32,15 +33,15 @@ class DueQueue:
     ) -> list[str]:
         if limit <= 0:
             return []
-        ids: list[str] = await self._claim(
-            keys=[self.keys.due(platform), self.keys.leases(platform)],
+        ids: list[str] = await call_script(
+            self._claim, keys=[self.keys.due(platform), self.keys.leases(platform)],
             args=[f"{now:.3f}", limit, f"{lease_seconds:.3f}", token],
         )
         return ids
 
     async def complete(self, platform: str, location_id: str, token: str, next_due: float) -> bool:
-        done = await self._complete(
-            keys=[self.keys.due(platform), self.keys.leases(platform)],
+        done = await call_script(
+            self._complete, keys=[self.keys.due(platform), self.keys.leases(platform)],
             args=[location_id, token, f"{next_due:.3f}"],
         )
         return bool(done)

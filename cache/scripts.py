@@ -6,38 +6,42 @@ Only Redis 6.2 commands are used (the embedded server is 6.2).
 from __future__ import annotations
 
 # KEYS: availability hash, dirty set
-# ARGV: location_id, checked_at, status, digest, slots_json, message, phone,
-#       valid_at (or ""), is_error
-# Returns {outcome, previous slots json}; outcome: stale|failed|unchanged|recovered|changed.
+# ARGV: location_id, checked_at, status, digest, slots (cache.slot_codec text), message,
+#       phone, valid_at (or ""), is_error
+# Returns {outcome, slots, changed_at, last_ok_at, valid_at, phone}: the stored fields the
+# caller cannot know, so it needs no read-back. slots: the previous ones when changed, the
+# kept ones when failed. outcome: stale|failed|unchanged|recovered|changed.
 WRITE_AVAILABILITY = """
-local cur = redis.call('HMGET', KEYS[1], 'checked_at', 'digest', 'valid_at', 'status', 'slots')
+local cur = redis.call('HMGET', KEYS[1], 'checked_at', 'digest', 'valid_at', 'status', 'slots',
+                       'changed_at', 'last_ok_at', 'phone')
 local checked = tonumber(ARGV[2])
-if cur[1] and tonumber(cur[1]) > checked then return {'stale', ''} end
+if cur[1] and tonumber(cur[1]) > checked then return {'stale'} end
 if ARGV[8] ~= '' and cur[3] and cur[3] ~= '' and tonumber(cur[3]) > tonumber(ARGV[8]) then
-  return {'stale', ''}
+  return {'stale'}
 end
 if ARGV[9] == '1' then
   redis.call('HSET', KEYS[1], 'checked_at', ARGV[2], 'status', 'error', 'message', ARGV[6],
              'location_id', ARGV[1])
   if cur[4] ~= 'error' then redis.call('SADD', KEYS[2], ARGV[1]) end
-  return {'failed', ''}
+  return {'failed', cur[5] or '', cur[6] or '', cur[7] or '', cur[3] or '', cur[8] or ''}
 end
 local valid = ARGV[8]
 if valid == '' then valid = ARGV[2] end
 if cur[2] == ARGV[4] then
   redis.call('HSET', KEYS[1], 'checked_at', ARGV[2], 'valid_at', valid, 'last_ok_at', ARGV[2])
+  local outcome = 'unchanged'
   if cur[4] == 'error' then
     redis.call('HSET', KEYS[1], 'status', ARGV[3], 'message', ARGV[6])
     redis.call('SADD', KEYS[2], ARGV[1])
-    return {'recovered', ''}
+    outcome = 'recovered'
   end
-  return {'unchanged', ''}
+  return {outcome, '', cur[6] or '', ARGV[2], valid, ARGV[7]}
 end
 redis.call('HSET', KEYS[1], 'location_id', ARGV[1], 'checked_at', ARGV[2], 'status', ARGV[3],
            'digest', ARGV[4], 'slots', ARGV[5], 'message', ARGV[6], 'phone', ARGV[7],
            'valid_at', valid, 'changed_at', ARGV[2], 'last_ok_at', ARGV[2])
 redis.call('SADD', KEYS[2], ARGV[1])
-return {'changed', cur[5] or ''}
+return {'changed', cur[5] or '', ARGV[2], ARGV[2], valid, ARGV[7]}
 """
 
 # KEYS: due zset, leases hash

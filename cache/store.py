@@ -6,7 +6,7 @@ an unchanged poll touches only timestamps, and an error keeps the last good slot
 
 from __future__ import annotations
 
-import json
+import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,9 +15,11 @@ from typing import Any
 
 import redis.asyncio as aredis
 
-from aggregator.models import Availability, Location, PollResult, Slot, Status, content_digest
+from aggregator.models import Availability, Location, PollResult, Slot, Status
 from cache import scripts
+from cache.batch import call_script
 from cache.keys import Keys
+from cache.slot_codec import decode_slots, encode_slots
 
 _BATCH = 500
 EVENTS_MAXLEN = 20_000
@@ -37,6 +39,9 @@ class WriteReport:
     outcome: WriteOutcome
     released: tuple[Slot, ...] = ()
     booked: tuple[Slot, ...] = ()
+    # what the location's availability is after the write (None: not known without a
+    # read, e.g. a stale poll), so the coordinator need not read it back
+    availability: Availability | None = None
 
 
 def _ts(value: datetime | None) -> str:
@@ -49,14 +54,11 @@ def _dt(value: str | None) -> datetime | None:
     return datetime.fromtimestamp(float(value), UTC)
 
 
-def _slots_json(slots: Sequence[Slot]) -> str:
-    return json.dumps([s.model_dump(mode="json") for s in slots], separators=(",", ":"))
-
-
-def _parse_slots(raw: str | None) -> tuple[Slot, ...]:
-    if not raw:
-        return ()
-    return tuple(Slot.model_validate(item) for item in json.loads(raw))
+def digest_of(status: Status, encoded_slots: str, message: str, phone: str) -> str:
+    """Equal digests mean nothing a visitor sees changed. Built on the compact slot text
+    (deterministic for sorted slots), not on a per-slot ``model_dump``: cheaper per poll."""
+    body = "\x00".join((status.value, message, phone, encoded_slots))
+    return hashlib.blake2b(body.encode(), digest_size=12).hexdigest()
 
 
 def availability_from_hash(location_id: str, fields: dict[str, str]) -> Availability | None:
@@ -67,7 +69,7 @@ def availability_from_hash(location_id: str, fields: dict[str, str]) -> Availabi
     return Availability(
         location_id=location_id,
         status=Status(fields.get("status", "error")),
-        slots=_parse_slots(fields.get("slots")),
+        slots=decode_slots(fields.get("slots")),
         checked_at=checked,
         valid_at=_dt(fields.get("valid_at")),
         changed_at=_dt(fields.get("changed_at")),
@@ -138,43 +140,49 @@ class Store:
         status = result.status
         if not is_error and status is Status.OK and not slots:
             status = Status.NO_SLOTS
-        digest = content_digest(status, slots, result.message, result.phone)
-        raw = await self._write(
-            keys=[self.keys.availability(location.id), self.keys.dirty],
-            args=[
-                location.id,
-                _ts(checked_at),
-                status.value,
-                digest,
-                _slots_json(slots),
-                result.message[:500],
-                result.phone,
-                _ts(result.valid_at),
-                "1" if is_error else "0",
-            ],
+        encoded = encode_slots(slots)
+        message = result.message[:500]
+        checked = _ts(checked_at)
+        raw = await call_script(
+            self._write, keys=[self.keys.availability(location.id), self.keys.dirty],
+            args=[location.id, checked, status.value,
+                  digest_of(status, encoded, result.message, result.phone), encoded,
+                  message, result.phone, _ts(result.valid_at), "1" if is_error else "0"],
         )
         outcome = WriteOutcome(raw[0])
-        if outcome is not WriteOutcome.CHANGED:
+        if outcome is WriteOutcome.STALE:
             return WriteReport(outcome)
-        before = set(_parse_slots(raw[1]))
-        after = set(slots)
-        released = tuple(sorted(after - before, key=Slot.sort_key))
-        booked = tuple(sorted(before - after, key=Slot.sort_key))
+        _, stored_slots, changed_at, last_ok_at, valid_at, phone = raw
+        if outcome is WriteOutcome.FAILED:
+            after = Availability(
+                location_id=location.id, status=Status.ERROR, slots=decode_slots(stored_slots),
+                checked_at=checked_at, valid_at=_dt(valid_at), changed_at=_dt(changed_at),
+                last_ok_at=_dt(last_ok_at), message=message, phone=phone)
+            return WriteReport(outcome, availability=after)
+        after = Availability(
+            location_id=location.id, status=status, slots=slots, checked_at=checked_at,
+            valid_at=_dt(valid_at), changed_at=_dt(changed_at), last_ok_at=checked_at,
+            message=message, phone=result.phone)
+        if outcome is not WriteOutcome.CHANGED:
+            return WriteReport(outcome, availability=after)
+        before = set(decode_slots(stored_slots))
+        released = tuple(sorted(set(slots) - before, key=Slot.sort_key))
+        booked = tuple(sorted(before - set(slots), key=Slot.sort_key))
         if released or booked:
             await self.redis.xadd(
                 self.keys.events,
                 {
                     "location_id": location.id,
                     "area": location.area,
-                    "at": _ts(checked_at),
-                    "released": _slots_json(released[:50]),
+                    "at": checked,
+                    "released": encode_slots(released[:50]),
                     "released_count": str(len(released)),
                     "booked_count": str(len(booked)),
                 },
                 maxlen=EVENTS_MAXLEN,
                 approximate=True,
             )
-        return WriteReport(outcome, released, booked)
+        return WriteReport(outcome, released, booked, after)
 
     async def get_availabilities(self, ids: Sequence[str]) -> dict[str, Availability]:
         found: dict[str, Availability] = {}

@@ -1,8 +1,11 @@
 """``RedisGate``: the fleet-wide implementation of ``scrapers.gate.Gate``.
 
 Each request attempt runs one Lua step to be admitted (pause, breaker, AIMD-limited lease
-semaphore, GCRA budget) and one to report its outcome. A process-local semaphore caps the
-tasks of this process that wait on Redis, so waiting does not become Redis load.
+semaphore, GCRA budget). A success is not reported on its own round trip: it rides on the
+next admission step of this process (``REPORT_OK_THEN_ACQUIRE``), or a flush a few ms
+later when none comes; failures (congestion, pauses) are reported at once, so the fleet
+slows down without delay. A process-local semaphore caps the tasks of this process that
+wait on Redis, so waiting does not become Redis load.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import logging
 import random
 import secrets
 from collections.abc import AsyncIterator, Mapping
@@ -19,6 +23,7 @@ from dataclasses import dataclass
 import redis.asyncio as aredis
 
 from aggregator.clock import Clock
+from cache.batch import call_script
 from cache.keys import Keys
 from cache.protection import scripts
 from cache.protection.models import pause_for
@@ -26,6 +31,9 @@ from scrapers.base import ProviderSettings
 from scrapers.errors import FetchError, FetchErrorKind
 from scrapers.gate import Outcome
 
+log = logging.getLogger("slotradar.gate")
+FLUSH_AFTER = 0.005  # s a success waits for an admission step to carry its report
+MAX_CARRIED = 64  # reports one admission step carries at most
 
 @dataclass(frozen=True)
 class Tuning:
@@ -83,8 +91,11 @@ class RedisGate:
         self.rng = rng or random.Random()
         self._acquire = redis.register_script(scripts.ACQUIRE)
         self._report = redis.register_script(scripts.REPORT)
+        self._report_then_acquire = redis.register_script(scripts.REPORT_OK_THEN_ACQUIRE)
         self._local: dict[str, asyncio.Semaphore] = {}
         self._freed: dict[str, asyncio.Condition] = {}
+        self._unreported: dict[str, list[str]] = {}  # platform -> tokens of successes
+        self._flushes: set[asyncio.Task[None]] = set()
 
     def _now(self) -> str:
         return "" if self.clock is None else f"{self.clock.now().timestamp():.6f}"
@@ -104,14 +115,49 @@ class RedisGate:
         return self.keys.provider(platform, what)
 
     async def try_acquire(self, platform: str, token: str) -> tuple[float, str]:
-        """One admission attempt: (0, "ok"|"probe") when admitted, else (wait, reason)."""
+        """One admission attempt: (0, "ok"|"probe") when admitted, else (wait, reason).
+        Successes of this process not reported yet go first, in the same round trip."""
         s = self._settings(platform)
-        wait, reason = await self._acquire(
-            keys=[self._k(platform, w) for w in ("pause", "breaker", "gcra", "sem", "aimd")],
-            args=[self._now(), f"{1.0 / s.rate:.9f}", s.burst, token, self._lease(s),
-                  s.concurrency, self.tuning.breaker_reset, s.timeout + 1.0],
-        )
+        keys = [self._k(platform, w) for w in ("pause", "breaker", "gcra", "sem", "aimd")]
+        args: list[str | float | int] = [
+            self._now(), f"{1.0 / s.rate:.9f}", s.burst, token, self._lease(s),
+            s.concurrency, self.tuning.breaker_reset, s.timeout + 1.0]
+        carried = self._take_unreported(platform)
+        if not carried:
+            wait, reason = await call_script(self._acquire, keys=keys, args=args)
+            return float(wait), str(reason)
+        t = self.tuning
+        args += [1, s.concurrency, t.aimd_increase, t.aimd_decrease, t.aimd_cooldown,
+                 t.breaker_threshold, *carried]
+        wait, reason = await call_script(self._report_then_acquire, keys=keys, args=args)
         return float(wait), str(reason)
+
+    def _take_unreported(self, platform: str) -> list[str]:
+        pending = self._unreported.get(platform)
+        if not pending:
+            return []
+        carried, pending[:] = pending[:MAX_CARRIED], pending[MAX_CARRIED:]
+        return carried
+
+    async def flush(self, platform: str | None = None) -> None:
+        """Report the successes still held locally (before reading state, at shutdown)."""
+        for name in [platform] if platform else list(self._unreported):
+            while self._unreported.get(name):
+                await self.try_acquire(name, "")
+
+    def _flush_soon(self, platform: str) -> None:
+        """Successes must not hold their leases long when no admission comes to carry
+        them; a lost flush (Redis down) only costs a lease its timeout."""
+        async def later() -> None:
+            await asyncio.sleep(FLUSH_AFTER)
+            try:
+                await self.flush(platform)
+            except aredis.RedisError as exc:
+                log.warning("could not report successes (their leases expire): %s", exc)
+
+        task = asyncio.create_task(later())
+        self._flushes.add(task)
+        task.add_done_callback(self._flushes.discard)
 
     async def acquire(self, platform: str) -> str:
         """Wait until admitted and return the lease token; PAUSED if the wait is long."""
@@ -163,6 +209,13 @@ class RedisGate:
         if lease is None or lease.reported:
             return
         lease.reported = True
+        if outcome is Outcome.OK and retry_after is None:
+            pending = self._unreported.setdefault(platform, [])
+            pending.append(lease.token)
+            if len(pending) == 1:
+                self._flush_soon(platform)
+            await self._notify_freed(platform)
+            return
         kind = "ok" if outcome is Outcome.OK else (
             "congestion" if outcome.is_congestion else "neutral")
         pause = pause_for(retry_after, jitter=self.tuning.pause_jitter, rng=self.rng)
@@ -173,17 +226,20 @@ class RedisGate:
         try:
             await self._report_outcome(platform, token, kind, pause)
         finally:
-            freed = self._freed.get(platform)
-            if freed is not None:
-                async with freed:
-                    freed.notify(1)
+            await self._notify_freed(platform)
+
+    async def _notify_freed(self, platform: str) -> None:
+        freed = self._freed.get(platform)
+        if freed is not None:
+            async with freed:
+                freed.notify(1)
 
     async def _report_outcome(self, platform: str, token: str, kind: str,
                               pause: float | None) -> None:
         s = self._settings(platform)
         t = self.tuning
-        await self._report(
-            keys=[self._k(platform, w) for w in ("sem", "aimd", "breaker", "pause")],
+        await call_script(
+            self._report, keys=[self._k(platform, w) for w in ("sem", "aimd", "breaker", "pause")],
             args=[self._now(), token, kind, "" if pause is None else f"{pause:.3f}", self._lease(s),
                   1, s.concurrency, t.aimd_increase, t.aimd_decrease, t.aimd_cooldown,
                   s.concurrency, t.breaker_threshold, t.breaker_reset],
@@ -191,6 +247,7 @@ class RedisGate:
 
     async def available_in(self, platform: str) -> float:
         """Seconds until the provider takes requests again (pause or open breaker)."""
+        await self.flush(platform)
         pipe = self.redis.pipeline(transaction=False)
         pipe.get(self._k(platform, "pause"))
         pipe.hget(self._k(platform, "breaker"), "opened_at")
@@ -203,6 +260,7 @@ class RedisGate:
         return wait
 
     async def state(self, platform: str) -> ProviderState:
+        await self.flush(platform)
         limit_raw, in_flight, breaker = await self._state_raw(platform)
         paused = await self.available_in(platform)
         state = "closed"

@@ -20,7 +20,7 @@ end
 # KEYS: pause, breaker, gcra, sem, aimd
 # ARGV: now|'', interval, burst, token, lease, default_limit, reset_timeout, probe_ttl
 # Returns {wait_seconds, reason}; wait 0 means admitted (reason ok or probe).
-ACQUIRE = _NOW + """
+_ACQUIRE = """
 local paused_until = tonumber(redis.call('GET', KEYS[1]) or '0')
 if paused_until > now then return {tostring(paused_until - now), 'paused'} end
 local probe = false
@@ -52,56 +52,92 @@ if probe then
 end
 return {'0', 'ok'}
 """
+ACQUIRE = _NOW + _ACQUIRE
+
+# The outcome of one request: frees its lease, moves the AIMD limit and the breaker,
+# pauses the provider on Retry-After. Returns the AIMD limit. ``k``: the keys (sem, aimd,
+# breaker, pause); ``a``: lease, aimd min, max, increase, decrease, cooldown,
+# default_limit, breaker threshold, reset_timeout (all numbers).
+_REPORT_FN = """
+local function report(k, token, outcome, pause_s, a)
+  local score = redis.call('ZSCORE', k.sem, token)
+  local started = now
+  if score then started = tonumber(score) - a.lease end
+  redis.call('ZREM', k.sem, token)
+  local limit = tonumber(redis.call('HGET', k.aimd, 'limit') or a.default)
+  if outcome == 'ok' then
+    limit = math.min(a.max, limit + a.increase / math.max(limit, 1))
+    redis.call('HSET', k.aimd, 'limit', string.format('%.4f', limit))
+    local paused_at = tonumber(redis.call('HGET', k.breaker, 'paused_at') or '-1')
+    -- a success of a request sent before the last pause says nothing about upstream now
+    if started >= paused_at then
+      redis.call('HSET', k.breaker, 'failures', 0)
+      redis.call('HDEL', k.breaker, 'opened_at', 'probe_until')
+    end
+  elseif outcome == 'congestion' then
+    local last_cut = tonumber(redis.call('HGET', k.aimd, 'last_cut') or '-1e18')
+    if now - last_cut >= a.cooldown then
+      limit = math.max(a.min, limit * a.decrease)
+      redis.call('HSET', k.aimd, 'limit', string.format('%.4f', limit),
+                 'last_cut', string.format('%.6f', now))
+    end
+    local failures = redis.call('HINCRBY', k.breaker, 'failures', 1)
+    local probing = redis.call('HGET', k.breaker, 'probe_until')
+    if probing or failures >= a.threshold then
+      redis.call('HSET', k.breaker, 'opened_at', string.format('%.6f', now),
+                 'paused_at', string.format('%.6f', now))
+      redis.call('HDEL', k.breaker, 'probe_until')
+    end
+    if pause_s ~= '' then
+      local pause = tonumber(pause_s)
+      if tonumber(redis.call('GET', k.pause) or '0') < now + pause then
+        redis.call('SET', k.pause, string.format('%.6f', now + pause),
+                   'PX', math.ceil(pause * 1000))
+      end
+      -- when the pause ends, one probe goes first: half-open exactly at the pause's end
+      redis.call('HSET', k.breaker, 'opened_at',
+                 string.format('%.6f', now + pause - a.reset),
+                 'paused_at', string.format('%.6f', now))
+      redis.call('HDEL', k.breaker, 'probe_until')
+    end
+  end
+  return limit
+end
+
+local function report_args(first)
+  local a = {}
+  for i, name in ipairs({'lease', 'min', 'max', 'increase', 'decrease', 'cooldown', 'default',
+                         'threshold', 'reset'}) do
+    a[name] = tonumber(ARGV[first + i - 1])
+  end
+  return a
+end
+"""
 
 # KEYS: sem, aimd, breaker, pause
 # ARGV: now|'', token, outcome (ok|congestion|neutral), pause seconds|'', lease,
 #       aimd min, max, increase, decrease, cooldown, default_limit,
 #       breaker threshold, reset_timeout
 # Returns {limit, breaker state}.
-REPORT = _NOW + """
-local score = redis.call('ZSCORE', KEYS[1], ARGV[2])
-local started = now
-if score then started = tonumber(score) - tonumber(ARGV[5]) end
-redis.call('ZREM', KEYS[1], ARGV[2])
-local limit = tonumber(redis.call('HGET', KEYS[2], 'limit') or ARGV[11])
-local outcome = ARGV[3]
-if outcome == 'ok' then
-  limit = math.min(tonumber(ARGV[7]), limit + tonumber(ARGV[8]) / math.max(limit, 1))
-  redis.call('HSET', KEYS[2], 'limit', string.format('%.4f', limit))
-  local paused_at = tonumber(redis.call('HGET', KEYS[3], 'paused_at') or '-1')
-  -- a success of a request sent before the last pause says nothing about upstream now
-  if started >= paused_at then
-    redis.call('HSET', KEYS[3], 'failures', 0)
-    redis.call('HDEL', KEYS[3], 'opened_at', 'probe_until')
-  end
-elseif outcome == 'congestion' then
-  local last_cut = tonumber(redis.call('HGET', KEYS[2], 'last_cut') or '-1e18')
-  if now - last_cut >= tonumber(ARGV[10]) then
-    limit = math.max(tonumber(ARGV[6]), limit * tonumber(ARGV[9]))
-    redis.call('HSET', KEYS[2], 'limit', string.format('%.4f', limit),
-               'last_cut', string.format('%.6f', now))
-  end
-  local failures = redis.call('HINCRBY', KEYS[3], 'failures', 1)
-  local probing = redis.call('HGET', KEYS[3], 'probe_until')
-  if probing or failures >= tonumber(ARGV[12]) then
-    redis.call('HSET', KEYS[3], 'opened_at', string.format('%.6f', now),
-               'paused_at', string.format('%.6f', now))
-    redis.call('HDEL', KEYS[3], 'probe_until')
-  end
-  if ARGV[4] ~= '' then
-    local pause = tonumber(ARGV[4])
-    if tonumber(redis.call('GET', KEYS[4]) or '0') < now + pause then
-      redis.call('SET', KEYS[4], string.format('%.6f', now + pause),
-                 'PX', math.ceil(pause * 1000))
-    end
-    -- when the pause ends, one probe goes first: half-open exactly at the pause's end
-    redis.call('HSET', KEYS[3], 'opened_at',
-               string.format('%.6f', now + pause - tonumber(ARGV[13])),
-               'paused_at', string.format('%.6f', now))
-    redis.call('HDEL', KEYS[3], 'probe_until')
-  end
-end
+REPORT = _NOW + _REPORT_FN + """
+local k = {sem = KEYS[1], aimd = KEYS[2], breaker = KEYS[3], pause = KEYS[4]}
+local limit = report(k, ARGV[2], ARGV[3], ARGV[4], report_args(5))
 local state = 'closed'
 if redis.call('HEXISTS', KEYS[3], 'opened_at') == 1 then state = 'open' end
 return {string.format('%.4f', limit), state}
 """
+
+# KEYS: pause, breaker, gcra, sem, aimd (as ACQUIRE)
+# ARGV: ACQUIRE's 8, then aimd min, max, increase, decrease, cooldown, breaker threshold,
+#       then the tokens of successful requests not reported yet.
+# Reports each token 'ok' (as REPORT), then tries to admit ARGV[4] as ACQUIRE does; an
+# empty ARGV[4] only reports. One round trip instead of one per request and outcome.
+REPORT_OK_THEN_ACQUIRE = _NOW + _REPORT_FN + """
+local k = {sem = KEYS[4], aimd = KEYS[5], breaker = KEYS[2], pause = KEYS[1]}
+local a = {lease = tonumber(ARGV[5]), min = tonumber(ARGV[9]), max = tonumber(ARGV[10]),
+           increase = tonumber(ARGV[11]), decrease = tonumber(ARGV[12]),
+           cooldown = tonumber(ARGV[13]), default = tonumber(ARGV[6]),
+           threshold = tonumber(ARGV[14]), reset = tonumber(ARGV[7])}
+for i = 15, #ARGV do report(k, ARGV[i], 'ok', '', a) end
+if ARGV[4] == '' then return {'0', 'reported'} end
+""" + _ACQUIRE

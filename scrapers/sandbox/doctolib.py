@@ -7,6 +7,7 @@ the parser must reject it (ParseError), never read it as "no motive, no slot".
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timedelta
 
 from aiohttp import web
@@ -34,6 +35,12 @@ def _agenda_id(place: Place) -> int:
 def make_app(world: World, clock: Clock, faults: FaultState) -> web.Application:
     app = web.Application(middlewares=[faults.middleware(PLATFORM)])
     places = world.places.get(PLATFORM, [])
+    # lookups by the keys requests carry: a linear scan per request cost more than the
+    # answer itself once a world has thousands of places
+    by_slug = {p.slug: p for p in places}
+    by_practice = {_practice_id(p): p for p in places}
+    # A booking page depends only on the place and the drift switch: rendered once each.
+    booking_bytes: dict[tuple[str, bool], bytes] = {}
 
     async def search(request: web.Request) -> web.Response:
         page = int(request.query.get("page", "1"))
@@ -56,9 +63,16 @@ def make_app(world: World, clock: Clock, faults: FaultState) -> web.Application:
 
     async def booking(request: web.Request) -> web.Response:
         slug = request.match_info["slug"]
-        place = next((p for p in places if p.slug == slug), None)
+        place = by_slug.get(slug)
         if place is None:
             return web.json_response({"error": "not found"}, status=404)
+        drift = faults.plan(PLATFORM).drift
+        body = booking_bytes.get((slug, drift))
+        if body is None:
+            body = booking_bytes[slug, drift] = json.dumps(booking_page(place, drift)).encode()
+        return web.Response(body=body, content_type="application/json")
+
+    def booking_page(place: Place, drift: bool) -> dict[str, object]:
         motives = [
             {"id": _motive_id(place, m), "name": m, "ref_visit_motive_id": 6970 + i}
             for i, m in enumerate(place.motives)
@@ -74,27 +88,25 @@ def make_app(world: World, clock: Clock, faults: FaultState) -> web.Application:
                 },
             }
         ]
-        return web.json_response(
-            {
-                "data": {
-                    "profile": {"id": place.upstream_id, "name_with_title": place.name},
-                    "visit_motive_categories": [],
-                    ("visitMotives" if faults.plan(PLATFORM).drift else "visit_motives"): motives,
-                    "agendas": agendas,
-                    "places": [
-                        {
-                            "id": f"practice-{practice}",
-                            "practice_ids": [practice],
-                            "address": place.address,
-                            "full_address": f"{place.address}, {place.postcode} {place.city}",
-                            "zipcode": place.postcode,
-                            "city": place.city,
-                            "phone_number": place.phone,
-                        }
-                    ],
-                }
+        return {
+            "data": {
+                "profile": {"id": place.upstream_id, "name_with_title": place.name},
+                "visit_motive_categories": [],
+                ("visitMotives" if drift else "visit_motives"): motives,
+                "agendas": agendas,
+                "places": [
+                    {
+                        "id": f"practice-{practice}",
+                        "practice_ids": [practice],
+                        "address": place.address,
+                        "full_address": f"{place.address}, {place.postcode} {place.city}",
+                        "zipcode": place.postcode,
+                        "city": place.city,
+                        "phone_number": place.phone,
+                    }
+                ],
             }
-        )
+        }
 
     async def availabilities(request: web.Request) -> web.Response:
         try:
@@ -105,7 +117,7 @@ def make_app(world: World, clock: Clock, faults: FaultState) -> web.Application:
             limit = min(int(request.query.get("limit", "7")), 15)
         except (KeyError, ValueError):
             return web.json_response({"error": "bad parameters"}, status=400)
-        place = next((p for p in places if _practice_id(p) == practice_id), None)
+        place = by_practice.get(practice_id)
         if place is None:
             return web.json_response({"error": "not found"}, status=404)
         if _agenda_id(place) not in agenda_ids:  # as upstream: the wrong agendas see nothing

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aggregator.clock import ManualClock
+from cache.batch import call_script
 from cache.cleanup import delete_prefix
 from cache.keys import Keys
 from cache.protection import GcraLimiter
@@ -77,6 +78,32 @@ async def test_semaphore_caps_concurrency_and_crashed_lease_returns(
     assert (await gate.try_acquire("p", "c"))[1] == "concurrency"
     clock.advance(0.6)  # lease 0.5 s: holders a and b crashed without releasing
     assert (await gate.try_acquire("p", "c"))[0] == 0
+
+
+async def test_a_success_rides_on_the_next_admission(
+        redis: aredis.Redis, keys: Keys, clock: ManualClock,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """One round trip per request: the next admission carries the earlier success, which
+    frees its lease first; with no admission to carry it, a flush reports it."""
+    gate = gate_for(redis, keys, clock, rate=1000, burst=1000, concurrency=1)
+    sem = keys.provider("p", "sem")
+    async with gate.slot("p"):
+        await gate.report("p", Outcome.OK)
+    assert await redis.zcard(sem) == 1  # held until something carries the report
+    sent: list[object] = []
+
+    async def counted(script: object, keys: object, args: object) -> object:
+        sent.append(script)
+        return await call_script(script, keys, args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("cache.protection.redis_gate.call_script", counted)
+    async with gate.slot("p"):  # concurrency 1: admitted only if the success went first
+        assert await redis.zcard(sem) == 1
+        await gate.report("p", Outcome.OK)
+    assert sent == [gate._report_then_acquire]  # no round trip of its own for a success
+    await asyncio.sleep(0.05)  # the flush after FLUSH_AFTER
+    assert await redis.zcard(sem) == 0
+    assert (await gate.state("p")).in_flight == 0
 
 
 async def test_aimd_cuts_once_per_burst_in_redis(redis: aredis.Redis, keys: Keys,

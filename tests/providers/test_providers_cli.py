@@ -57,6 +57,7 @@ async def test_lists_plugins_and_live_state(tmp_path: Path, redis: aredis.Redis,
             await gate.report("doctolib", outcome)
     async with gate.slot("paused_one"):
         await gate.report("paused_one", Outcome.RATE_LIMITED, 600.0)
+    await gate.flush()  # successes ride on later admissions; the CLI below blocks the loop
     store = Store(redis, keys)
     polled = datetime(2026, 3, 2, 8, 30, 15, tzinfo=UTC)
     location = Location(id="doctolib:1", platform="doctolib", upstream_id="1", name="x",
