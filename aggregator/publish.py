@@ -45,6 +45,7 @@ class PublishReport:
     read_seconds: float = 0.0
     render_seconds: float = 0.0
     write_seconds: float = 0.0  # write + compress + fsync + swap
+    prune_seconds: float = 0.0  # old releases and unreferenced shards, after the swap
     written: int = 0
     linked: int = 0
     full_read: bool = True
@@ -214,7 +215,8 @@ class Publisher:
         done = time.perf_counter()
         self.published = published
         prune_releases(self.output_dir, self.settings.keep_releases)
-        seconds = time.perf_counter() - started
+        pruned = time.perf_counter()
+        seconds = pruned - started
         log.info(
             "published %s: %d pages (%d written, %d linked, %d new directories), %d locations"
             " in %.3fs",
@@ -233,6 +235,7 @@ class Publisher:
             seconds,
             render_seconds=write_started - render_started,
             write_seconds=done - write_started,
+            prune_seconds=pruned - done,
             written=stats.written,
             linked=stats.linked,
             new_dirs=stats.new_dirs,
