@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aggregator.manifest import MANIFEST_NAME, FileEntry, digest, manifest_bytes, read_dir_manifest
-from aggregator.precompress import Variants, compress
+from aggregator.precompress import Variants, compress, compress_all
 from aggregator.release_files import (
     LINK_FALLBACK,
     checked_relative,
@@ -283,16 +283,20 @@ def _changes(files: Mapping[str, bytes], previous: Published | None, now: int,
     entries = dict(old)
     touched: dict[str, dict[str, FileEntry | None]] = {}
     fresh: dict[str, dict[str, Variants]] = {}
+    changed: dict[str, bytes] = {}
+    hashes: dict[str, str] = {}
     for rel, data in files.items():
         if seen.get(rel) is data:
             continue
         checked_relative(rel)
         sha = digest(data)
         entry = old.get(rel)
-        if entry is not None and entry.sha256 == sha:
-            continue
-        variants = compress(rel, data)
-        entry = FileEntry(size=len(data), sha256=sha, mtime=now,
+        if entry is None or entry.sha256 != sha:
+            changed[rel] = data
+            hashes[rel] = sha
+    for rel, variants in compress_all(changed).items():
+        data = changed[rel]
+        entry = FileEntry(size=len(data), sha256=hashes[rel], mtime=now,
                           gzip=None if variants.gzip is None else len(variants.gzip),
                           br=None if variants.br is None else len(variants.br))
         entries[rel] = entry
