@@ -67,6 +67,10 @@ class Published:
     root: Node
     entries: dict[str, FileEntry]
     data: Mapping[str, bytes] = field(default_factory=dict)
+    pages: int = -1  # HTML files; -1: not counted yet
+
+    def page_count(self) -> int:
+        return self.pages if self.pages >= 0 else sum(r.endswith(".html") for r in self.entries)
 
 
 @dataclass
@@ -317,7 +321,16 @@ def write_tree(target: Path, files: Mapping[str, bytes], now: int,
     entries, touched, fresh = _changes(files, previous, now)
     kids = _ancestors(touched)
     writer = _TreeWriter(target, files, now)
-    writer.stats.pages = sum(rel.endswith(".html") for rel in files)
+    counted = -1 if previous is None else previous.page_count()
+    if counted < 0:
+        writer.stats.pages = sum(rel.endswith(".html") for rel in files)
+    else:  # counted from the changes: no pass over 20,000 paths
+        old = previous.entries if previous is not None else {}
+        writer.stats.pages = counted + sum(
+            (rel in files) - (rel in old)
+            for rel in (f"{d}/{n}" if d else n for d, names in touched.items() for n in names)
+            if rel.endswith(".html")
+        )
     built: dict[str, Node | None] = {}
     old_root = None if previous is None else previous.root
     try:
@@ -357,7 +370,7 @@ def write_tree(target: Path, files: Mapping[str, bytes], now: int,
     assert root is not None
     if writer.reloaded:
         entries = flatten(root)
-    return Published(root, entries, files), writer.stats
+    return Published(root, entries, files, writer.stats.pages), writer.stats
 
 
 def referenced_shards(releases: Iterable[Path], shards: Path) -> set[str]:

@@ -182,3 +182,15 @@ def test_server_refuses_symlinks_out_of_the_output_dir_and_loops(tmp_path: Path)
     assert "/assets/app.js" in loaded.resources
     strict = LoadedRelease.load(out / "current")  # no boundary given: the release itself
     assert "/static/app.js" not in strict.resources and "/index.html" in strict.resources
+
+
+def test_page_count_follows_additions_and_removals(tmp_path: Path) -> None:
+    _, published, _ = publish(tmp_path, "r1", site_files(), 1_000, None)
+    assert published.pages == 4
+    files = site_files()
+    del files["location/aa/one.html"]
+    files["location/cc/three.html"] = files["en/location/cc/three.html"] = PAGE
+    target = tmp_path / "releases" / "r2"
+    target.mkdir()
+    after, stats = write_tree(target, files, 2_000, published)
+    assert stats.pages == after.pages == 5 == sum(rel.endswith(".html") for rel in files)
