@@ -314,11 +314,25 @@ def _changes(files: Mapping[str, bytes], previous: Published | None, now: int,
     return entries, touched, fresh
 
 
+def _plain_dirs(root: Node) -> list[str]:
+    """Subdirectories that are not shards; a shard's subdirectories are all shards."""
+    found: list[str] = []
+    pending = [(name, child) for name, child in root.dirs.items()]
+    while pending:
+        path, node = pending.pop()
+        if not node.shared:
+            found.append(path)
+            pending.extend((f"{path}/{name}", child) for name, child in node.dirs.items())
+    return found
+
+
 def write_tree(target: Path, files: Mapping[str, bytes], now: int,
                previous: Published | None = None) -> tuple[Published, TreeStats]:
     """Fill ``target`` (an empty new release directory) and whatever new shards it needs,
     durable on return. Unchanged directories are the previous release's shards."""
     entries, touched, fresh = _changes(files, previous, now)
+    for path in [] if previous is None else _plain_dirs(previous.root):
+        touched.setdefault(path, {})  # not a shard yet (a release from before shards)
     kids = _ancestors(touched)
     writer = _TreeWriter(target, files, now)
     counted = -1 if previous is None else previous.page_count()

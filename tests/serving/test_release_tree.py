@@ -10,7 +10,7 @@ import pytest
 
 from aggregator.clock import ManualClock
 from aggregator.config import SiteSettings
-from aggregator.manifest import load_manifest
+from aggregator.manifest import MANIFEST_NAME, FileEntry, digest, load_manifest, manifest_bytes
 from aggregator.models import Location
 from aggregator.publish import (
     COMPLETE_MARKER,
@@ -19,7 +19,13 @@ from aggregator.publish import (
     prune_releases,
     swap_current,
 )
-from aggregator.release_tree import SHARDS, Published, referenced_shards, write_tree
+from aggregator.release_tree import (
+    SHARDS,
+    Published,
+    load_published,
+    referenced_shards,
+    write_tree,
+)
 from aggregator.site_paths import location_page
 from aggregator.site_release import LoadedRelease
 from cache.store import Store
@@ -194,3 +200,25 @@ def test_page_count_follows_additions_and_removals(tmp_path: Path) -> None:
     target.mkdir()
     after, stats = write_tree(target, files, 2_000, published)
     assert stats.pages == after.pages == 5 == sum(rel.endswith(".html") for rel in files)
+
+
+def test_a_release_from_before_shards_is_linked_from(tmp_path: Path) -> None:
+    """The first publish after an upgrade: the live release has plain directories and one
+    flat manifest."""
+    legacy = tmp_path / "releases" / "r0"
+    files = site_files()
+    entries = {}
+    for rel, data in files.items():
+        (legacy / rel).parent.mkdir(parents=True, exist_ok=True)
+        (legacy / rel).write_bytes(data)
+        os.utime(legacy / rel, (500, 500))
+        entries[rel] = FileEntry(size=len(data), sha256=digest(data), mtime=500)
+    (legacy / MANIFEST_NAME).write_bytes(manifest_bytes("r0", entries))
+    previous = load_published(legacy)
+    assert previous is not None and previous.entries == entries
+    target, _, _ = publish(tmp_path, "r1", files, 1_000, previous)
+    assert (target / "location").is_symlink()
+    for rel in files:
+        assert os.path.samefile(target / rel, legacy / rel), rel  # linked, not rewritten
+    manifest = load_manifest(target)
+    assert manifest is not None and manifest.files == entries
