@@ -200,11 +200,12 @@ class _TreeWriter:
         self.pending: list[tuple[Path, Path]] = []  # temporary dir -> final shard dir
         self.reloaded = False  # a shard already on disk was reused: its own mtimes win
 
-    def fill(self, home: Path, name_: str, path: str, files: Mapping[str, FileEntry],
+    def fill(self, home: Path, label: str, path: str, files: Mapping[str, FileEntry],
              dirs: Mapping[str, Node], previous: Node | None,
              fresh: Mapping[str, Variants], links_to: str) -> None:
         """Write one directory: changed files, links for unchanged ones (from the previous
-        version of this directory), a symlink ``links_to + digest`` per subdirectory."""
+        version of this directory), a symlink ``links_to + digest`` per subdirectory;
+        ``label`` is the manifest's name (release name or digest)."""
         old_home, new_home = os.fspath(previous.home if previous else home), os.fspath(home)
         for name, entry in files.items():
             rel = f"{path}/{name}" if path else name
@@ -230,7 +231,7 @@ class _TreeWriter:
                         raise
             os.symlink(links_to + child.digest, home / name)
         write_new(home / MANIFEST_NAME,
-                  manifest_bytes(name_, files,
+                  manifest_bytes(label, files,
                                  {n: c.digest for n, c in dirs.items()}),
                   self.now, sync=False)
         self.written.append(home / MANIFEST_NAME)
