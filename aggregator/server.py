@@ -122,5 +122,8 @@ def make_app(output_dir: Path) -> web.Application:
 async def start_server(
     output_dir: Path, host: str, port: int, limits: Limits | None = None
 ) -> tuple[ServerHandle, int]:
-    """Serve ``output_dir/current``; the handle's ``cleanup()`` stops it."""
-    return await serve(StaticSite(output_dir), host, port, limits or Limits())
+    """Serve ``output_dir/current``; the handle's ``cleanup()`` stops it. The live release
+    is loaded before listening: the first requests do not wait for a whole-site load."""
+    site = StaticSite(output_dir)
+    site.current()
+    return await serve(site, host, port, limits or Limits())
