@@ -1,5 +1,9 @@
 """The release manifest: what each published file is, and since when its bytes exist.
 
+Every directory of a release (its root and each content-addressed shard, see
+``release_tree``) holds its own ``.manifest.json``: its files, and its subdirectories by
+digest. ``load_manifest`` flattens them into one path -> entry map.
+
 ``mtime`` is the publish time at which a file's current bytes first appeared; carrying it
 over for unchanged files keeps ETag and Last-Modified identical across publishes, so
 browsers and caches revalidate to a 304 instead of downloading again.
@@ -32,8 +36,9 @@ class FileEntry(BaseModel):
 
 class Manifest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    release: str
+    release: str  # the release name, or a shard's digest
     files: dict[str, FileEntry]
+    dirs: dict[str, str] = {}  # subdirectory name -> shard digest
 
 
 def digest(data: bytes) -> str:
@@ -48,13 +53,33 @@ def unchanged_entry(previous: Manifest | None, rel_path: str, sha256: str) -> Fi
     return entry if entry is not None and entry.sha256 == sha256 else None
 
 
-def load_manifest(release: Path) -> Manifest | None:
-    """None when missing or unreadable: the caller then treats every file as new."""
+def read_dir_manifest(directory: Path) -> Manifest | None:
+    """One directory's own manifest; None when missing or unreadable."""
     try:
-        return Manifest.model_validate_json((release / MANIFEST_NAME).read_bytes())
+        return Manifest.model_validate_json((directory / MANIFEST_NAME).read_bytes())
     except (OSError, ValidationError):
         return None
 
 
-def manifest_bytes(release: str, files: Mapping[str, FileEntry]) -> bytes:
-    return Manifest(release=release, files=dict(sorted(files.items()))).model_dump_json().encode()
+def load_manifest(release: Path) -> Manifest | None:
+    """Every file of a release, subdirectories flattened (``dirs`` is then empty); None when
+    missing or unreadable: the caller then treats every file as new."""
+    top = read_dir_manifest(release)
+    if top is None:
+        return None
+    files = dict(top.files)
+    pending = [(release / name, name + "/", sub) for name, sub in top.dirs.items()]
+    while pending:
+        directory, prefix, _ = pending.pop()
+        found = read_dir_manifest(directory)
+        if found is None:
+            return None
+        files.update((prefix + name, entry) for name, entry in found.files.items())
+        pending.extend((directory / n, f"{prefix}{n}/", d) for n, d in found.dirs.items())
+    return Manifest(release=top.release, files=files)
+
+
+def manifest_bytes(release: str, files: Mapping[str, FileEntry],
+                   dirs: Mapping[str, str] | None = None) -> bytes:
+    return Manifest(release=release, files=dict(sorted(files.items())),
+                    dirs=dict(sorted((dirs or {}).items()))).model_dump_json().encode()

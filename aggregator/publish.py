@@ -2,9 +2,11 @@
 
 The ``current`` symlink is replaced with ``os.replace`` (an atomic rename), so a crash at
 any point leaves the previous release serving; half-written releases are never pointed
-at and are swept on the next publish. Files whose bytes did not change are hard-linked
-from the previous release with their precompressed variants (see ``release_files``), and
-the publisher re-reads from Redis only the locations marked dirty (see ``site_state``).
+at and are swept on the next publish. A release is a tree of content-addressed shard
+directories (``release_tree``): directories whose content did not change are the previous
+release's shards, reused by symlink, so a one-place publish writes a few small
+directories. The publisher re-reads from Redis only the locations marked dirty (see
+``site_state``).
 """
 
 from __future__ import annotations
@@ -22,10 +24,10 @@ from pathlib import Path
 
 from aggregator.clock import Clock
 from aggregator.config import SiteSettings
-from aggregator.manifest import load_manifest
 from aggregator.models import Availability, Location
 from aggregator.pages import SiteFiles, SiteRenderer
-from aggregator.release_files import fsync_dirs, write_files, write_new
+from aggregator.release_files import fsync_dirs, write_new
+from aggregator.release_tree import Published, load_published, sweep_shards, write_tree
 from aggregator.site_state import ReloadPolicy, SiteState, read_changes, read_full
 from cache.store import Store
 
@@ -43,9 +45,11 @@ class PublishReport:
     read_seconds: float = 0.0
     render_seconds: float = 0.0
     write_seconds: float = 0.0  # write + compress + fsync + swap
+    prune_seconds: float = 0.0  # old releases and unreferenced shards, after the swap
     written: int = 0
     linked: int = 0
     full_read: bool = True
+    new_dirs: int = 0  # directories written; every other one is a reused shard
 
 
 class PublishError(Exception):
@@ -72,6 +76,8 @@ def swap_current(output_dir: Path, release: Path) -> None:
 
 
 def prune_releases(output_dir: Path, keep: int) -> None:
+    """Keep the ``keep`` newest complete releases and the live one; then the shards they
+    refer to, and nothing else (orphans of an interrupted publish included)."""
     releases = output_dir / "releases"
     if not releases.is_dir():
         return
@@ -82,16 +88,17 @@ def prune_releases(output_dir: Path, keep: int) -> None:
             continue
         if not (path / COMPLETE_MARKER).exists() or path in complete[:-keep]:
             shutil.rmtree(path, ignore_errors=True)
+    sweep_shards(output_dir, list(releases.iterdir()))
 
 
 def write_release(
     target: Path, files: SiteFiles, previous: Path | None = None, now: int | None = None
 ) -> int:
-    """Write every file of a release (linking unchanged ones from ``previous``); returns
-    the number of HTML pages."""
+    """Write every file of a release (reusing ``previous``'s unchanged directories) into
+    ``<output_dir>/releases/<name>``; returns the number of HTML pages."""
     stamp = int(time.time()) if now is None else now
-    manifest = None if previous is None else load_manifest(previous)
-    return write_files(target, files, stamp, previous, manifest).pages
+    prior = None if previous is None else load_published(previous)
+    return write_tree(target, files, stamp, prior)[1].pages
 
 
 def describe_os_error(exc: OSError) -> str:
@@ -120,6 +127,7 @@ class Publisher:
         self.reload = reload or ReloadPolicy()
         self.state: SiteState | None = None
         self.last_release: str | None = None  # ours; another name in Redis: someone else published
+        self.published: Published | None = None  # our last release's tree, kept in memory
 
     @property
     def output_dir(self) -> Path:
@@ -181,14 +189,16 @@ class Publisher:
         releases = self.output_dir / "releases"
         releases.mkdir(parents=True, exist_ok=True)
         previous = current_release(self.output_dir)
+        prior = self.published
+        if previous is None or prior is None or prior.root.home.name != previous.name:
+            prior = None if previous is None else load_published(previous)
         target = releases / release_id(now)
         target.mkdir()  # never reuse a directory: it could be the live release
         try:
             render_started = time.perf_counter()
             files = self.renderer.render(locations, availabilities, now, places)
             write_started = time.perf_counter()
-            manifest = None if previous is None else load_manifest(previous)
-            stats = write_files(target, files, int(now.timestamp()), previous, manifest)
+            published, stats = write_tree(target, files, int(now.timestamp()), prior)
             if self.before_swap is not None:
                 self.before_swap(target)
             write_new(target / COMPLETE_MARKER, now.isoformat().encode(), int(now.timestamp()))
@@ -203,14 +213,18 @@ class Publisher:
             shutil.rmtree(target, ignore_errors=True)
             raise
         done = time.perf_counter()
+        self.published = published
         prune_releases(self.output_dir, self.settings.keep_releases)
-        seconds = time.perf_counter() - started
+        pruned = time.perf_counter()
+        seconds = pruned - started
         log.info(
-            "published %s: %d pages (%d written, %d linked), %d locations in %.3fs",
+            "published %s: %d pages (%d written, %d linked, %d new directories), %d locations"
+            " in %.3fs",
             target.name,
             stats.pages,
             stats.written,
             stats.linked,
+            stats.new_dirs,
             len(locations),
             seconds,
         )
@@ -221,6 +235,8 @@ class Publisher:
             seconds,
             render_seconds=write_started - render_started,
             write_seconds=done - write_started,
+            prune_seconds=pruned - done,
             written=stats.written,
             linked=stats.linked,
+            new_dirs=stats.new_dirs,
         )

@@ -1,9 +1,8 @@
-"""Write one release's files: hard-link what did not change, write and compress the rest.
+"""File-level steps of writing a release: create, hard-link, make durable.
 
-Unchanged bytes (same path, same sha256 as the previous release's manifest) are linked
-from the previous release together with their ``.gz``/``.br``, so a publish costs I/O and
-compression only for the files that changed. Files are never modified in place (they may
-be shared with the live release): new ones are created with ``O_EXCL``.
+Files are never modified in place (they may be shared with the live release): new ones are
+created with ``O_EXCL``; unchanged ones are hard-linked with their ``.gz``/``.br``.
+``release_tree`` decides which directories need writing at all.
 """
 
 from __future__ import annotations
@@ -11,24 +10,14 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
-from aggregator.manifest import MANIFEST_NAME, FileEntry, Manifest, digest, manifest_bytes
-from aggregator.manifest import unchanged_entry as previous_entry
-from aggregator.precompress import ENCODING_SUFFIXES, compress
+from aggregator.manifest import FileEntry
+from aggregator.precompress import ENCODING_SUFFIXES
 
 # Errors that mean "cannot link here" (another filesystem, link limit): write instead.
-_LINK_FALLBACK = frozenset({errno.EXDEV, errno.EMLINK, errno.EPERM, errno.ENOTSUP})
-
-
-@dataclass
-class WriteStats:
-    written: int = 0
-    linked: int = 0
-    pages: int = 0
-    entries: dict[str, FileEntry] = field(default_factory=dict)
+LINK_FALLBACK = frozenset({errno.EXDEV, errno.EMLINK, errno.EPERM, errno.ENOTSUP})
 
 
 def checked_relative(rel_path: str) -> str:
@@ -56,38 +45,25 @@ def write_new(path: Path, data: bytes, mtime: int, *, sync: bool = True) -> None
     os.utime(path, (mtime, mtime))
 
 
-def _link_unchanged(previous: Path, target: Path, rel: str, entry: FileEntry) -> bool:
-    """Link a file and its variants from the previous release; False if it cannot be."""
+def link_unchanged(previous: str, target: str, rel: str, entry: FileEntry) -> bool:
+    """Link a file and its variants from the previous version of its directory; False if
+    it cannot be (the caller then writes it). Plain strings: this runs ~1,000 times a
+    publish."""
     names = variant_names(rel, entry)
+    join = os.path.join
     try:
-        st = (previous / rel).lstat()  # one syscall: lstat says regular file (no symlink)
+        st = os.lstat(join(previous, rel))  # one syscall: a regular file (no symlink)
         if not stat.S_ISREG(st.st_mode) or st.st_size != entry.size:
             return False
         for name in names:
-            os.link(previous / name, target / name, follow_symlinks=False)
+            os.link(join(previous, name), join(target, name), follow_symlinks=False)
     except OSError as exc:
-        if exc.errno in _LINK_FALLBACK or exc.errno == errno.ENOENT:
+        if exc.errno in LINK_FALLBACK or exc.errno == errno.ENOENT:
             for name in names:  # undo a half-linked set, then write it afresh
-                (target / name).unlink(missing_ok=True)
+                Path(join(target, name)).unlink(missing_ok=True)
             return False
         raise
     return True
-
-
-def _write_changed(target: Path, rel: str, data: bytes, sha: str, now: int) -> FileEntry:
-    variants = compress(rel, data)
-    write_new(target / rel, data, now, sync=False)
-    if variants.gzip is not None:
-        write_new(target / (rel + ".gz"), variants.gzip, now, sync=False)
-    if variants.br is not None:
-        write_new(target / (rel + ".br"), variants.br, now, sync=False)
-    return FileEntry(
-        size=len(data),
-        sha256=sha,
-        mtime=now,
-        gzip=None if variants.gzip is None else len(variants.gzip),
-        br=None if variants.br is None else len(variants.br),
-    )
 
 
 BULK_SYNC_FILES = 256  # more written files than this: one sync(2) instead of fsyncs
@@ -98,15 +74,17 @@ def variant_names(rel: str, entry: FileEntry) -> list[str]:
     return [rel] + [rel + ENCODING_SUFFIXES[c] for c in ("gzip", "br") if getattr(entry, c)]
 
 
-def flush_written(paths: list[Path]) -> None:
-    """Make freshly written files durable. A few (a one-place publish): fsync each, which
-    waits on nothing else. Many (a cold publish): one ``os.sync()``; 20,000 fsyncs made a
-    cold publish of 10,000 places wait a minute on the journal."""
-    if len(paths) > BULK_SYNC_FILES:
+def flush_written(paths: list[Path], dirs: list[Path]) -> None:
+    """Make freshly written files and directories durable. A few (a one-place publish):
+    fsync each, which waits on nothing else. Many (a cold publish): one ``os.sync()``;
+    20,000 fsyncs made a cold publish of 10,000 places wait a minute on the journal, and
+    each directory fsync is a journal commit too."""
+    if len(paths) + len(dirs) > BULK_SYNC_FILES:
         os.sync()
         return
     for path in paths:
         _fsync(path, os.O_RDONLY | os.O_CLOEXEC)
+    fsync_dirs(dirs)
 
 
 def fsync_dirs(dirs: Iterable[Path]) -> None:
@@ -120,42 +98,3 @@ def _fsync(path: Path, flags: int) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def write_files(
-    target: Path,
-    files: Mapping[str, bytes],
-    now: int,
-    previous: Path | None = None,
-    previous_manifest: Manifest | None = None,
-) -> WriteStats:
-    """Fill ``target`` (an empty new directory) and its manifest, durable on return.
-
-    Files are written without a per-file fsync and flushed together before returning
-    (``flush_written``): nothing points at the release until it is on disk."""
-    stats = WriteStats()
-    dirs = {target}
-    written: list[Path] = [target / MANIFEST_NAME]
-    for rel, data in files.items():
-        checked_relative(rel)
-        parent = (target / rel).parent
-        if parent not in dirs:
-            parent.mkdir(parents=True, exist_ok=True)
-            dirs.update(p for p in (parent, *parent.parents) if target in p.parents)
-        sha = digest(data)
-        entry = previous_entry(previous_manifest, rel, sha)
-        if entry is not None and previous is not None and _link_unchanged(
-            previous, target, rel, entry
-        ):
-            stats.linked += 1
-        else:
-            entry = _write_changed(target, rel, data, sha, now)
-            stats.written += 1
-            written.extend(target / name for name in variant_names(rel, entry))
-        stats.entries[rel] = entry
-        stats.pages += rel.endswith(".html")
-    write_new(target / MANIFEST_NAME, manifest_bytes(target.name, stats.entries), now,
-              sync=False)
-    flush_written(written)
-    fsync_dirs(sorted(dirs, key=lambda p: len(p.parts), reverse=True))
-    return stats

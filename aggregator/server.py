@@ -1,10 +1,10 @@
 """The built-in server: serves the current release from memory.
 
 Each request does one ``readlink`` of ``current``; when it points elsewhere the new
-release is loaded whole (``site_release``) before it answers anything, so a publish is
-picked up at once and a half-written release is never seen (the symlink only ever points
-at complete ones). Answering is then a dictionary lookup of the raw path among prepared
-responses: anything not published is a 404, whatever its encoding.
+release is loaded (``site_release``: only its new shards are read) before it answers
+anything, so a publish is picked up at once and a half-written release is never seen (the
+symlink only ever points at complete ones). Answering is then a dictionary lookup of the
+raw path among prepared responses: anything not published is a 404, whatever its encoding.
 
 ``start_server`` runs the lean HTTP/1.1 protocol of ``http_protocol`` (GET/HEAD only,
 bounded request head, connection cap, idle and header-read timeouts); ``make_app`` wraps
@@ -47,6 +47,7 @@ class StaticSite:
     """Owns the loaded release, swaps it when ``current`` moves, answers requests."""
 
     def __init__(self, output_dir: Path) -> None:
+        self.output_dir = output_dir
         self.link = os.fspath(output_dir / "current")
         self.target: str | None = None
         self.release: LoadedRelease | None = None
@@ -60,7 +61,7 @@ class StaticSite:
         if target != self.target:
             try:
                 root = Path(os.path.dirname(self.link)) / target
-                self.release = LoadedRelease.load(root, self.release)
+                self.release = LoadedRelease.load(root, self.release, self.output_dir)
                 self.target = target
                 log.info("serving release %s", self.release.name)
             except OSError as exc:  # pruned under us: keep serving the previous one
@@ -121,5 +122,8 @@ def make_app(output_dir: Path) -> web.Application:
 async def start_server(
     output_dir: Path, host: str, port: int, limits: Limits | None = None
 ) -> tuple[ServerHandle, int]:
-    """Serve ``output_dir/current``; the handle's ``cleanup()`` stops it."""
-    return await serve(StaticSite(output_dir), host, port, limits or Limits())
+    """Serve ``output_dir/current``; the handle's ``cleanup()`` stops it. The live release
+    is loaded before listening: the first requests do not wait for a whole-site load."""
+    site = StaticSite(output_dir)
+    site.current()
+    return await serve(site, host, port, limits or Limits())

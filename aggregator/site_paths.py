@@ -1,4 +1,8 @@
-"""Where things live in a release: one page per place, named from its id."""
+"""Where things live in a release: one page per place, named from its id.
+
+Place pages are spread over 256 shard directories (``location/<2 hex>/``) by a stable
+hash of the id, so a change to one place gives a new version of one small directory, and
+the publisher reuses the other 255 as they are (``release_tree``)."""
 
 from __future__ import annotations
 
@@ -19,5 +23,10 @@ def location_slug(location_id: str) -> str:
     return slug
 
 
+def location_shard(location_id: str) -> str:
+    return hashlib.blake2b(location_id.encode(), digest_size=1).hexdigest()
+
+
+@lru_cache(maxsize=1 << 17)
 def location_page(location_id: str) -> str:
-    return f"location/{location_slug(location_id)}.html"
+    return f"location/{location_shard(location_id)}/{location_slug(location_id)}.html"

@@ -5,7 +5,8 @@ deploy/nginx.conf, and a bare nginx on the same files: req/s and p99 for the hom
 a static asset, with the ratios ours-nginx/bare-nginx (target >= 0.9) and the built-in
 server's req/s (target >= 15,000).
 (2) The publish of a one-location change among 10,000 synthetic locations, end to end
-(Redis read + render + write + swap; target < 200 ms), split by phase.
+(Redis read + render + write + swap; target < 200 ms), split by phase, with the pruning
+that follows it and the time the built-in server takes to load the new release.
 
     .venv/bin/python bench/serve.py [--duration 10] [--locations 10000] [--skip-wrk]
 
@@ -37,12 +38,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from aggregator.clock import ManualClock
 from aggregator.config import SiteSettings
 from aggregator.publish import Publisher, PublishReport, current_release
+from aggregator.site_release import LoadedRelease
 from cache.cleanup import delete_prefix
 from cache.connection import connect, open_redis
 from cache.keys import Keys
 from cache.store import Store
 from tests.serving.nginx import bare_config, free_port, production_config, running_nginx
 from tests.serving.synthetic import poll_result, seed, synthetic_locations
+from tests.serving.tree import served_files
 
 ROOT = Path(__file__).resolve().parent.parent
 WRK = shutil.which("wrk") or "/usr/bin/wrk"
@@ -152,22 +155,30 @@ def median_run(results: list[WrkResult]) -> WrkResult:
 def asset_path(output_dir: Path) -> str:
     release = current_release(output_dir)
     assert release is not None
-    static = sorted(p for p in (release / "static").rglob("*")
-                    if p.is_file() and p.suffix not in {".gz", ".br"})
+    static = sorted(p for p in served_files(release / "static").values())
     hashed = [p for p in static if re.search(r"\.[0-9a-f]{10}\.\w+$", p.name)]
     chosen = (hashed or static)[0]
     return "/" + chosen.relative_to(release).as_posix()
 
 
-def fmt_report(label: str, reports: list[PublishReport]) -> str:
+def fmt_report(label: str, reports: list[PublishReport], reloads: list[float]) -> str:
     def med(values: list[float]) -> str:
         return f"{statistics.median(values) * 1000:7.1f}"
 
     return (f"{label:<44} total {med([r.seconds for r in reports])} ms | read "
             f"{med([r.read_seconds for r in reports])} | render "
             f"{med([r.render_seconds for r in reports])} | write+swap "
-            f"{med([r.write_seconds for r in reports])} | files written "
-            f"{reports[-1].written}, linked {reports[-1].linked}")
+            f"{med([r.write_seconds for r in reports])} | prune "
+            f"{med([r.prune_seconds for r in reports])} | files written "
+            f"{reports[-1].written}, linked {reports[-1].linked}, new dirs "
+            f"{reports[-1].new_dirs} | built-in server reload {med(reloads)} ms")
+
+
+def timed_reload(output_dir: Path, previous: LoadedRelease | None) -> tuple[LoadedRelease, float]:
+    """What the built-in server does when ``current`` moves (``StaticSite.current``)."""
+    started = time.perf_counter()
+    loaded = LoadedRelease.load(output_dir / "current", previous, output_dir)
+    return loaded, time.perf_counter() - started
 
 
 async def bench_publish(redis_url: str, output_dir: Path, count: int) -> None:
@@ -183,19 +194,22 @@ async def bench_publish(redis_url: str, output_dir: Path, count: int) -> None:
         await store.take_dirty()
         publisher = Publisher(store, SiteSettings(output_dir=output_dir), clock)
         full = await publisher.publish()
-        print(fmt_report(f"full publish ({count} locations, cold)", [full]))
+        loaded, reload = timed_reload(output_dir, None)
+        print(fmt_report(f"full publish ({count} locations, cold)", [full], [reload]))
         scenarios = (("one change, clock +5 s (today's pages)", 5.0, 0),
                      ("one change, same instant (identical pages)", 0.0, 1))
         for label, advance, offset in scenarios:
-            reports = []
+            reports, reloads = [], []
             for i in range(5):
                 clock.advance(advance)
                 index = (i * 7919 + offset) % count
                 await store.write(locations[index], poll_result(index, clock.now(), 1 + i),
                                   clock.now())
                 reports.append(await publisher.publish())
+                loaded, reload = timed_reload(output_dir, loaded)
+                reloads.append(reload)
             assert all(not r.full_read for r in reports)
-            print(fmt_report(label, reports))
+            print(fmt_report(label, reports, reloads))
         target = statistics.median([r.seconds for r in reports])
         print(f"one-location publish target < 200 ms: {'MET' if target < 0.2 else 'MISSED'} "
               f"(same-instant median {target * 1000:.0f} ms)")

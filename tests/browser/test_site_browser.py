@@ -157,7 +157,7 @@ def test_area_page_filters_cards_in_place(page: Any, site: Site) -> None:
     page.get_by_label("Tout").check()
     page.screenshot(path=str(SCREENSHOTS / "area-desktop.png"), full_page=True)
     page.locator("#area-list > li.card h2 a").first.click()
-    page.wait_for_url(re.compile(r"/location/testplat-\d+\.html$"))
+    page.wait_for_url(re.compile(r"/location/[0-9a-f]{2}/testplat-\d+\.html$"))
     assert page.get_by_role("heading", level=1).inner_text().startswith("Centre de santé")
     page.locator(".checked").filter(has_text="il y a 5 min").wait_for()
     page.screenshot(path=str(SCREENSHOTS / "location-desktop.png"), full_page=True)

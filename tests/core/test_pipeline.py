@@ -29,6 +29,7 @@ from scrapers.base import ProviderSettings
 from scrapers.client import ClientPolicy, PoliteClient
 from scrapers.doctolib import DoctolibAdapter
 from scrapers.sandbox.server import SandboxServer
+from tests.serving.tree import served_files
 
 
 @pytest.fixture
@@ -131,7 +132,7 @@ async def test_failed_publish_keeps_previous_release(redis: aredis.Redis, keys: 
     await Publisher(coordinator.store, site, clock).publish()
     first = current_release(site.output_dir)
     assert first is not None
-    snapshot = {p: p.read_bytes() for p in first.rglob("*") if p.is_file()}
+    snapshot = {r: p.read_bytes() for r, p in served_files(first, variants=True).items()}
     clock.advance(600)
     await coordinator.refresh_all()
     dirty_before = await redis.scard(keys.dirty)
@@ -144,7 +145,7 @@ async def test_failed_publish_keeps_previous_release(redis: aredis.Redis, keys: 
     with pytest.raises(PublishError, match="previous release kept"):
         await Publisher(coordinator.store, site, clock, before_swap=disk_full).publish()
     assert current_release(site.output_dir) == first
-    assert {p: p.read_bytes() for p in first.rglob("*") if p.is_file()} == snapshot
+    assert {r: p.read_bytes() for r, p in served_files(first, variants=True).items()} == snapshot
     assert await redis.scard(keys.dirty) == dirty_before  # retried next time
     assert len(list((site.output_dir / "releases").iterdir())) == 1
 

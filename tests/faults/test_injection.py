@@ -26,6 +26,7 @@ from cache.keys import Keys
 from scrapers.sandbox.server import SandboxServer
 from scrapers.sandbox.world import HOSTILE_TEXT, World
 from tests.faults.helpers import PLATFORM, make_pipeline
+from tests.serving.tree import served_files
 
 JSON_SCRIPT = re.compile(r"<script[^>]*type=\"application/(?:ld\+)?json\"[^>]*>(.*?)</script>",
                          re.S | re.I)
@@ -44,11 +45,8 @@ async def hostile_sandbox(clock: ManualClock) -> AsyncIterator[SandboxServer]:
 
 def published_files(release: Path) -> Iterator[tuple[str, bytes]]:
     """Every file of a release, decompressed when it is a precompressed copy."""
-    for path in sorted(release.rglob("*")):
-        if not path.is_file():
-            continue
+    for name, path in sorted(served_files(release, variants=True).items()):
         data = path.read_bytes()
-        name = path.relative_to(release).as_posix()
         if name.endswith(".gz"):
             data, name = gzip.decompress(data), name[:-3]
         elif name.endswith(".br"):

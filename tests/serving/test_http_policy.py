@@ -8,7 +8,7 @@ import brotli
 import pytest
 
 from aggregator import http_cache
-from aggregator.precompress import compress, gzip_bytes
+from aggregator.precompress import PARALLEL_BYTES, compress, compress_all, gzip_bytes
 
 
 @pytest.mark.parametrize(
@@ -78,6 +78,19 @@ def test_precompressed_variants_decode_to_the_original() -> None:
     assert brotli.decompress(variants.br) == page
     assert len(variants.br) < len(page) and len(variants.gzip) < len(page)
     assert gzip_bytes(page) == gzip_bytes(page)  # deterministic: no timestamp inside
+
+
+def test_compressing_many_files_at_once_gives_what_each_would_get() -> None:
+    files = {
+        "data/locations.json": b'[' + b'{"id": "synth:1", "slots": 3},' * 40_000 + b'{}]',
+        "area/75.html": ("<p>Centre de santé</p>\n" * 300).encode(),
+        "x.png": b"\x89PNG" * 500,
+        "tiny.html": b"<p>hi</p>",
+    }
+    assert sum(map(len, files.values())) > PARALLEL_BYTES  # the threaded path
+    assert compress_all(files) == {rel: compress(rel, data) for rel, data in files.items()}
+    big = compress_all(files)["data/locations.json"]
+    assert big.br is not None and brotli.decompress(big.br) == files["data/locations.json"]
 
 
 def test_small_and_binary_files_are_not_compressed() -> None:

@@ -15,7 +15,8 @@ from aggregator import http_cache
 from aggregator.config import SiteSettings
 from aggregator.models import Location
 from aggregator.nginx_conf import brotli_available
-from aggregator.publish import Publisher
+from aggregator.publish import Publisher, current_release
+from aggregator.site_paths import location_page
 from tests.serving.conftest import STYLE, fetch, raw_request
 from tests.serving.nginx import free_port, nginx_missing, production_config, running_nginx
 from tests.serving.test_server import ASSET, HASHED, extra_files, hand_release
@@ -110,3 +111,21 @@ async def test_refusals(site: SiteSettings, nginx_port: int, tmp_path: Path) -> 
     assert status in {400, 431, 494}
     status, _ = await raw_request(nginx_port, b"GET /" + b"a" * 10_000 + b" HTTP/1.1\r\n\r\n")
     assert status in {400, 414}
+
+
+async def test_serves_sharded_pages_through_the_shard_symlinks(
+    publisher: Publisher, locations: list[Location], nginx: httpx.AsyncClient,
+) -> None:
+    await publisher.publish()
+    release = current_release(publisher.output_dir)
+    assert release is not None and (release / "location").is_symlink()
+    page = location_page(locations[0].id)
+    expected = (release / page).read_bytes()
+    gz, gz_body = await fetch(nginx, "/" + page, {"Accept-Encoding": "gzip"})
+    assert gz.status_code == 200 and gz.headers["content-encoding"] == "gzip"
+    assert gzip.decompress(gz_body) == expected
+    en, en_body = await fetch(nginx, "/en/" + page, {"Accept-Encoding": "identity"})
+    assert en.status_code == 200 and en_body == (release / "en" / page).read_bytes()
+    for refused in ("/shards/", "/location/", "/location/" + page.split("/")[1] + "/"):
+        response, _ = await fetch(nginx, refused)
+        assert response.status_code in {403, 404}, refused

@@ -23,6 +23,7 @@ from cache.keys import Keys
 from cache.store import Store, WriteOutcome
 from tests.serving.conftest import STYLE
 from tests.serving.synthetic import poll_result
+from tests.serving.tree import served_files
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -53,10 +54,7 @@ async def test_variants_and_manifest(publisher: Publisher, locations: list[Locat
     assert gzip.decompress((release / "index.html.gz").read_bytes()) == data
     assert brotli.decompress((release / "index.html.br").read_bytes()) == data
     assert int(html.stat().st_mtime) == entry.mtime  # nginx's Last-Modified/ETag agree
-    assert set(manifest.files) == {
-        p.relative_to(release).as_posix() for p in release.rglob("*")
-        if p.is_file() and p.suffix not in {".gz", ".br"} and not p.name.startswith(".")
-    }
+    assert set(manifest.files) == set(served_files(release))
     assert MANIFEST_NAME not in manifest.files
 
 
@@ -167,7 +165,8 @@ async def test_write_failure_keeps_previous_release(publisher: Publisher, redis:
     first = current_release(publisher.output_dir)
     assert first is not None
     await change_one(store, locations, 5, clock)
-    limit = min(p.stat().st_size for p in first.rglob("*.html")) - 1
+    limit = min(p.stat().st_size for p in served_files(first).values()
+                if p.suffix == ".html") - 1
     assert limit > 0
     proc = subprocess.run(
         [sys.executable, "-c", FSIZE_SCRIPT, redis_url, keys.prefix,

@@ -15,8 +15,7 @@ from aggregator import http_cache
 from aggregator.clock import ManualClock
 from aggregator.config import SiteSettings
 from aggregator.models import Location
-from aggregator.publish import Publisher, current_release, swap_current
-from aggregator.release_files import write_files
+from aggregator.publish import Publisher, current_release, swap_current, write_release
 from tests.serving.conftest import STYLE, fetch, raw_request
 
 HASHED = "static/app.0a1b2c3d4e.js"
@@ -27,7 +26,7 @@ def hand_release(output_dir: Path, name: str, files: dict[str, bytes], now: int)
     """A release built with the publisher's own writer, for files the renderer lacks."""
     target = output_dir / "releases" / name
     target.mkdir(parents=True)
-    write_files(target, files, now)
+    write_release(target, files, now=now)
     swap_current(output_dir, target)
     return target
 

@@ -13,6 +13,7 @@ from aggregator.publish import Publisher, current_release
 from aggregator.site_inputs import SiteInputs, SitePublisher
 from cache.keys import Keys
 from cache.store import Store
+from tests.serving.tree import served_files
 from tests.site.factory import PLACES, location, slots_for
 
 
@@ -42,11 +43,7 @@ def make_publisher(redis: aredis.Redis, keys: Keys, clock: ManualClock, out: Pat
 def release_files(out: Path) -> dict[str, bytes]:
     release = current_release(out)
     assert release is not None
-    return {
-        p.relative_to(release).as_posix(): p.read_bytes()
-        for p in release.rglob("*")
-        if p.is_file() and not p.name.startswith(".") and p.suffix not in {".gz", ".br"}
-    }
+    return {rel: p.read_bytes() for rel, p in served_files(release).items()}
 
 
 AREAS = sorted({p[0] for p in PLACES})
