@@ -108,6 +108,22 @@ class _ViewMemo:
     entry: bytes = b""
 
 
+class _MemoLocations(Mapping[str, Location]):
+    """The locations behind the view memos, without copying 10,000 entries per render."""
+
+    def __init__(self, memos: Mapping[str, _ViewMemo]) -> None:
+        self._memos = memos
+
+    def __getitem__(self, key: str) -> Location:
+        return self._memos[key].location
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._memos)
+
+    def __len__(self) -> int:
+        return len(self._memos)
+
+
 @contextmanager
 def gc_paused() -> Iterator[None]:
     """A render allocates tens of thousands of acyclic objects that live until the next
@@ -157,6 +173,9 @@ class SiteRenderer:
         self._shells: dict[tuple[str, int], Shell] = {}
         self._area_pages: dict[tuple[str, str], tuple[object, list[Page]]] = {}
         self._area_places: dict[str, tuple[str, object]] = {}
+        self._area_metas: dict[
+            str, tuple[AreaView, object, tuple[str, frozenset[str]]]
+        ] = {}
         self._areas: dict[str, AreaView] | None = None
         self._area_of: dict[str, str] = {}
         self._changed: list[str] = []
@@ -259,7 +278,7 @@ class SiteRenderer:
         areas = self._group(memos, before)
         for area in areas:  # cheap (one dict pass), and discovery may regroup at any time
             area.group_places(places)
-        by_id = {m.view.location.id: m for m in memos}
+        by_id = self._views  # location id -> memo, as _memo_views just rebuilt it
         point = HistoryPoint(
             minute, sum(a.slot_count for a in areas), sum(a.with_slots for a in areas)
         )
@@ -301,11 +320,11 @@ class SiteRenderer:
     ) -> list[Page]:
         """Every page of the site with the digest of what it is made of."""
         pages: list[Page] = []
-        area_digests = {a.code: _digest(a.name, [v.digest for v in a.locations], a.grouping)
-                        for a in areas}
+        metas = [self._area_meta(a) for a in areas]
+        area_digests = {a.code: meta[0] for a, meta in zip(areas, metas, strict=True)}
         summary = _digest([(a.code, a.name, a.with_slots, len(a.locations), a.slots_24h,
                             a.slots_7d) for a in areas])
-        types = sorted({t.appointment_type for a in areas for v in a.locations for t in v.types})
+        types = sorted(set().union(*(meta[1] for meta in metas)))
         history = list(ctx.history)
         if not history or (history[-1].slots, history[-1].places) != (point.slots, point.places):
             history.append(point)  # a new point only when the totals moved: stable bytes
@@ -317,9 +336,23 @@ class SiteRenderer:
             switch_href="/en/index.html", asset=lambda name: "/" + self.assets.url(name),
         )))  # served at any path: absolute links
         pages.extend(self._data_pages(areas, area_digests, memos))
-        locations = {lid: m.location for lid, m in memos.items()}
-        pages.extend(self._feed_pages(areas, ctx.events, locations))
+        pages.extend(self._feed_pages(areas, ctx.events, _MemoLocations(memos)))
         return pages
+
+    def _area_meta(self, area: AreaView) -> tuple[str, frozenset[str]]:
+        """An area's digest and appointment types. ``_group`` keeps the same AreaView for
+        an area none of whose places changed, so only rebuilt areas (and regrouped ones)
+        walk their places again: a one-place publish visits one area, not 10,000 views."""
+        grouping = area.grouping
+        cached = self._area_metas.get(area.code)
+        if cached is not None and cached[0] is area and cached[1] == grouping:
+            return cached[2]
+        meta = (
+            _digest(area.name, [v.digest for v in area.locations], grouping),
+            frozenset(t.appointment_type for v in area.locations for t in v.types),
+        )
+        self._area_metas[area.code] = (area, grouping, meta)
+        return meta
 
     def _lang_context(self, lang: str) -> dict[str, object]:
         """The per-language part of every page's context, built once."""
@@ -508,20 +541,21 @@ class SiteRenderer:
         memos: Mapping[str, _ViewMemo],
     ) -> Iterable[Page]:
         for area in areas:
-            ids = [v.location.id for v in area.locations]
 
-            def build(area: AreaView = area, ids: list[str] = ids) -> bytes:
+            def build(area: AreaView = area) -> bytes:
                 head: dict[str, object] = {"schema_version": 1, "code": area.code,
                                            "name": area.name}
-                return join_document(head, "locations", (memos[i].record for i in ids))
+                return join_document(head, "locations",
+                                     (memos[v.location.id].record for v in area.locations))
 
             yield Page(f"data/areas/{area.code}.json", area_digests[area.code], build)
-        ordered = sorted(memos)
-        everything = _digest([memos[i].view.digest for i in ordered])
+        # every place is in one area, and an entry is made from its view alone: the area
+        # digests (which cover every view digest) stand for all of them
+        everything = _digest(sorted(area_digests.items()))
 
         def build_all() -> bytes:
             return join_document({"schema_version": 1}, "locations",
-                                 (memos[i].entry for i in ordered))
+                                 (memos[i].entry for i in sorted(memos)))
 
         yield Page("data/locations.json", everything, build_all)
         yield Page("data/search.json",

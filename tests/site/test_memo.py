@@ -93,3 +93,20 @@ def test_incremental_renders_equal_a_fresh_full_render() -> None:
     assert [k for k in fresh if incremental[k] != fresh[k]] == []
     assert b"testplat-2.html" in incremental["area/75.html"]
     assert b"testplat-2.html" not in incremental["area/13.html"]
+
+
+def test_a_type_appearing_at_one_place_reaches_every_filter_and_the_full_dump() -> None:
+    """Per-area digests and types are memoized on unchanged areas: a change at one place
+    must still reach the home page's type filter and data/locations.json."""
+    locations, availabilities = dataset(20)
+    renderer = SiteRenderer(SiteSettings())
+    before = renderer.render(locations, availabilities, T0)
+    lid = "testplat:4"
+    odd = Slot(start=T0 + timedelta(hours=5), appointment_type="dentist")
+    availabilities[lid] = availability(locations[lid], (odd, *availabilities[lid].slots),
+                                       confirmed=T0)
+    incremental = renderer.render(locations, availabilities, T0)
+    fresh = SiteRenderer(SiteSettings()).render(locations, availabilities, T0)
+    assert [k for k in fresh if incremental[k] != fresh[k]] == []
+    assert b"dentist" in incremental["index.html"] and b"dentist" not in before["index.html"]
+    assert incremental["data/locations.json"] != before["data/locations.json"]
