@@ -135,7 +135,9 @@ def dumps(document: object) -> bytes:
     ``&`` are written as ``\\u003c``-style escapes (they only occur inside strings): the
     same data once parsed, and inert if a file is ever sniffed or embedded as HTML."""
     text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return text.translate(_HTML_SAFE).encode()
+    if "<" in text or ">" in text or "&" in text:  # rare: str.translate is slow per char
+        text = text.translate(_HTML_SAFE)
+    return text.encode()
 
 
 def _iso(value: datetime | None) -> str | None:
