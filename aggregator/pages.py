@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 from jinja2 import Environment
 from jinja2.utils import htmlsafe_json_dumps
@@ -27,6 +28,7 @@ from markupsafe import Markup, escape
 
 from aggregator.areas import AREA_NAMES
 from aggregator.config import SiteSettings
+from aggregator.favicon import favicon_ico
 from aggregator.feeds import ReleaseEvent, area_feed
 from aggregator.fragments import Shell, upcoming_html
 from aggregator.i18n import LANGS, Translator, lang_prefix
@@ -40,13 +42,22 @@ from aggregator.render import (
     make_environment,
     templates_digest,
 )
+from aggregator.search_index import (
+    Entry,
+    Row,
+    area_box,
+    area_entries,
+    area_rows,
+    search_document,
+    shard_document,
+    shards,
+)
 from aggregator.site_data import (
     join_document,
     location_entry,
     location_record,
     record_json,
     schema_files,
-    search_document,
 )
 from aggregator.site_paths import location_page, location_slug
 from aggregator.status_files import AreaStatusCache, status_files
@@ -161,7 +172,9 @@ class SiteRenderer:
         self.context = context or SiteContext()
         self.env: Environment = make_environment()
         self.assets = Assets.load(STATIC_DIR)
-        self.fixed_files: SiteFiles = {**self.assets.files, **schema_files()}
+        self.fixed_files: SiteFiles = {
+            **self.assets.files, **schema_files(), "favicon.ico": favicon_ico(),
+        }
         self.base = _digest(
             templates_digest(TEMPLATES_DIR), self.assets.digest, settings.title,
             settings.stale_after, settings.hide_after,
@@ -172,7 +185,10 @@ class SiteRenderer:
         self._place_memo: dict[tuple[str, str], tuple[str, Markup]] = {}
         self._shells: dict[tuple[str, int], Shell] = {}
         self._area_pages: dict[tuple[str, str], tuple[object, list[Page]]] = {}
-        self._area_places: dict[str, tuple[str, object]] = {}
+        self._area_search: dict[
+            str, tuple[str, list[Entry], tuple[float, float, float, float] | None]
+        ] = {}
+        self._shards: tuple[object, dict[str, list[Row]]] | None = None
         self._area_metas: dict[
             str, tuple[AreaView, object, tuple[str, frozenset[str]]]
         ] = {}
@@ -558,21 +574,31 @@ class SiteRenderer:
                                  (memos[i].entry for i in sorted(memos)))
 
         yield Page("data/locations.json", everything, build_all)
-        yield Page("data/search.json",
-                   _digest([(a.code, a.name, a.with_slots,
-                             self._places_of(a, area_digests[a.code])) for a in areas]),
-                   lambda: search_document(areas))
+        yield from self._search_pages(areas, area_digests)
 
-    def _places_of(self, area: AreaView, area_digest: str) -> object:
-        """The (city, postcode, lat, lon) set the search index holds for an area, recomputed
+    def _search_pages(
+        self, areas: list[AreaView], area_digests: Mapping[str, str]
+    ) -> Iterable[Page]:
+        """data/search.json and its prefix shards; an area's rows and box are recomputed
         only when the area changed."""
-        cached = self._area_places.get(area.code)
-        if cached is None or cached[0] != area_digest:
-            places = sorted({(v.location.city, v.location.postcode, v.location.lat,
-                              v.location.lon) for v in area.locations})
-            cached = (area_digest, places)
-            self._area_places[area.code] = cached
-        return cached[1]
+        boxes = {}
+        for area in areas:
+            cached = self._area_search.get(area.code)
+            if cached is None or cached[0] != area_digests[area.code]:
+                entries = area_entries(area_rows(area))
+                cached = (area_digests[area.code], entries, area_box(area))
+                self._area_search[area.code] = cached
+            boxes[area.code] = cached[2]
+        key = tuple((a.code, area_digests[a.code]) for a in areas)
+        if self._shards is None or self._shards[0] != key:
+            self._shards = (key, shards(e for a in areas for e in self._area_search[a.code][1]))
+        found = self._shards[1]
+        yield Page("data/search.json",
+                   _digest([(a.code, a.name, a.with_slots, boxes[a.code]) for a in areas],
+                           list(found)),
+                   lambda: search_document(areas, boxes, found))
+        for name, rows in found.items():
+            yield Page(f"data/search/{name}.json", rows, partial(shard_document, name, rows))
 
     def _feed_pages(
         self, areas: list[AreaView], events: tuple[ReleaseEvent, ...],

@@ -1,4 +1,4 @@
-"""The open data files (data/areas/<code>.json, data/locations.json, data/search.json)
+"""The open data files (data/areas/<code>.json, data/locations.json, data/search*.json)
 and their published JSON Schema, generated from the same pydantic models.
 
 One model per file is the contract: the schema is derived from it and every record is
@@ -14,7 +14,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from aggregator.models import AwareDatetime, Location
-from aggregator.views import AreaView, LocationView, iso
+from aggregator.views import LocationView, iso
 
 SCHEMA_VERSION = 1
 SCHEMA_BASE = "schema/"
@@ -91,18 +91,37 @@ class SearchArea(BaseModel):
     code: str
     name: str
     with_slots: int = Field(ge=0)
+    box: tuple[float, float, float, float] | None = Field(
+        description="[lat_min, lon_min, lat_max, lon_max] of its places (for near me)"
+    )
 
 
 class SearchDocument(BaseModel):
-    """data/search.json: the small index the search box completes from.
+    """data/search.json: what the search box needs before the first keystroke.
 
-    ``places`` rows are ``[city, postcode, area code, lat, lon]``: arrays, not objects,
-    because this file is loaded on the home page and every byte counts.
+    The places themselves are split by prefix (``SearchShard``): loading every city of the
+    country on the home page would cost more than the whole page.
     """
 
     model_config = ConfigDict(extra="forbid")
     schema_version: int = SCHEMA_VERSION
     areas: list[SearchArea]
+    keys: list[str] = Field(
+        description="the shards that exist: data/search/<key>.json, sorted"
+    )
+
+
+class SearchShard(BaseModel):
+    """data/search/<key>.json: the places whose folded city name or postcode starts with
+    ``key`` (two characters; see ``aggregator.search_index.shard_key``).
+
+    ``places`` rows are ``[city, postcode, area code, lat, lon]``: arrays, not objects,
+    because every byte is downloaded while the visitor types.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    schema_version: int = SCHEMA_VERSION
+    key: str
     places: list[tuple[str, str, str, float | None, float | None]]
 
 
@@ -110,6 +129,7 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "area": AreaDocument,
     "locations": LocationsDocument,
     "search": SearchDocument,
+    "search_shard": SearchShard,
 }
 
 
@@ -209,29 +229,6 @@ def join_document(head: dict[str, object], list_key: str, items: Iterable[bytes]
     text = dumps({**head, list_key: marker}).decode()
     before, after = text.split(json.dumps(marker, ensure_ascii=False), 1)
     return before.encode() + b"[" + b",".join(items) + b"]" + after.encode()
-
-
-def search_document(areas: list[AreaView]) -> bytes:
-    places: dict[tuple[str, str, str], list[tuple[float, float]]] = {}
-    for area in areas:
-        for view in area.locations:
-            loc = view.location
-            key = (loc.city, loc.postcode, loc.area)
-            coords = places.setdefault(key, [])
-            if loc.lat is not None and loc.lon is not None:
-                coords.append((loc.lat, loc.lon))
-    rows = []
-    for (city, postcode, code), coords in sorted(places.items()):
-        if not city and not postcode:
-            continue
-        lat = round(sum(c[0] for c in coords) / len(coords), 2) if coords else None  # ~1 km
-        lon = round(sum(c[1] for c in coords) / len(coords), 2) if coords else None
-        rows.append((city, postcode, code, lat, lon))
-    document = SearchDocument(
-        areas=[SearchArea(code=a.code, name=a.name, with_slots=a.with_slots) for a in areas],
-        places=rows,
-    )
-    return dumps(document.model_dump(mode="json"))
 
 
 def iso_minute(value: datetime) -> str:

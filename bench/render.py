@@ -30,6 +30,23 @@ NOW = datetime(2026, 3, 2, 8, 30, 17, tzinfo=UTC)
 TYPES = ("general", "vaccine", "pediatric", "dental")
 
 
+# first syllables weighted roughly as French commune names start ("Saint-" alone is about
+# one in twelve): the search index is split by prefix, so its sizes depend on this spread
+HEADS = (("Saint-", 12), ("Sainte-", 2), ("La ", 3), ("Le ", 4), ("Les ", 1), ("Mont", 2),
+         ("Bour", 2), ("Vil", 3), ("Bel", 1), ("Cha", 4), ("Mar", 3), ("Ber", 2), ("Fon", 1),
+         ("Beau", 2), ("Ro", 3), ("Sau", 2), ("Ver", 2), ("Cou", 3), ("Bo", 3), ("Pa", 2),
+         ("Lan", 2), ("Ma", 3), ("Gi", 1), ("Tre", 2), ("Vau", 1), ("Cam", 1), ("Pon", 2),
+         ("É", 2), ("Au", 2), ("Or", 1), ("Ne", 2), ("Hé", 1), ("Dam", 1), ("Ju", 1))
+SYLLABLES = ("mar", "ville", "ger", "lon", "tin", "nay", "bert", "cel", "sur", "rac",
+             "lès", "mont", "ac", "y", "é", "dan", "vil", "leu", "pré", "court")
+
+
+def city_name(rng: random.Random) -> str:
+    head = rng.choices([h for h, _ in HEADS], [w for _, w in HEADS])[0]
+    body = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(1, 3)))
+    return head + (body.capitalize() if head[-1] in "- " else body)
+
+
 def slot_count(rng: random.Random) -> int:
     """A rush: a third of places empty, most with a few dozen slots, a few big centres."""
     roll = rng.random()
@@ -44,7 +61,7 @@ def synthetic(n: int, areas: int, seed: int) -> tuple[dict[str, Location], dict[
     rng = random.Random(seed)
     locations: dict[str, Location] = {}
     availabilities: dict[str, Availability] = {}
-    cities = [(f"{a:02d}", f"Ville {a}-{c}", f"{a:02d}{c:03d}", 42 + rng.random() * 8,
+    cities = [(f"{a:02d}", city_name(rng), f"{a:02d}{c:03d}", 42 + rng.random() * 8,
                -4 + rng.random() * 11) for a in range(1, areas + 1) for c in range(20)]
     for i in range(n):
         code, city, postcode, lat, lon = cities[rng.randrange(len(cities))]
@@ -84,10 +101,14 @@ def home_weight(files: dict[str, bytes]) -> None:
     home = files["index.html"]
     assets = re.findall(rb'(?:href|src)="(static/[^"]+)"', home)
     initial = ["index.html", *(a.decode() for a in assets), "status.json"]
-    on_search = ["data/search.json"]
+    # typing loads the index head and one prefix shard: the largest is the worst case
+    shards = [name for name in files if name.startswith("data/search/")]
+    largest = max(shards, key=lambda name: len(gzip.compress(files[name], 9)))
+    on_search = ["data/search.json", largest]
+    print(f"({len(shards)} search shards; the largest shown)")
     print("home page weight (bytes: raw / gzip -9 / brotli 11):")
     totals = [0, 0, 0]
-    for label, group in (("initial load", initial), ("+ on search focus", on_search)):
+    for label, group in (("initial load", initial), ("+ typing (largest shard)", on_search)):
         for name in group:
             raw = len(files[name])
             gz, br = compressed(files[name])

@@ -170,13 +170,32 @@
     var statusLine = document.getElementById("results-status");
     var title = document.getElementById("results-title");
     form.hidden = false;
-    var index = null, indexPromise = null, options = [], active = -1, current = null;
+    var index = null, indexPromise = null, shards = {}, options = [], active = -1, current = null;
 
     function loadIndex() {
       if (!indexPromise) indexPromise = getJSON("data/search.json").then(function (d) { index = d; return d; });
       return indexPromise;
     }
-    function suggestionsFor(query) {
+    // the places are split by prefix (aggregator/search_index.py): typing downloads the
+    // shard of the longest published key that starts the query, not every city
+    function loadPlaces(query) {
+      var q = fold(query);
+      return loadIndex().then(function (d) {
+        var keys = {};
+        d.keys.forEach(function (k) { keys[k] = true; });
+        for (var n = q.length; n > 0; n--) {
+          var key = q.slice(0, n).replace(/[^a-z0-9]/g, "_");
+          if (!keys[key]) continue;
+          if (!shards[key]) {
+            shards[key] = getJSON("data/search/" + key + ".json")
+              .then(function (s) { return s.places; }, function () { delete shards[key]; return []; });
+          }
+          return shards[key];
+        }
+        return [];
+      });
+    }
+    function suggestionsFor(query, places) {
       var q = fold(query);
       if (!q || !index) return [];
       var found = [], seen = {};
@@ -185,7 +204,7 @@
           found.push({ label: a.name + " (" + a.code + ")", area: a.code, lat: null, lon: null });
         }
       });
-      index.places.forEach(function (p) {
+      places.forEach(function (p) {
         var key = p[0] + "|" + p[1];
         if (seen[key]) return;
         if (fold(p[0]).indexOf(q) === 0 || p[1].indexOf(q) === 0) {
@@ -209,9 +228,15 @@
       input.setAttribute("aria-expanded", options.length ? "true" : "false");
       if (active >= 0) input.setAttribute("aria-activedescendant", "opt-" + active);
     }
-    function update() { options = suggestionsFor(input.value); active = -1; paintOptions(); }
+    function update() {
+      var value = input.value;
+      loadPlaces(value).then(function (places) {
+        if (input.value !== value) return;  // a later keystroke answers instead
+        options = suggestionsFor(value, places); active = -1; paintOptions();
+      });
+    }
     input.addEventListener("focus", loadIndex);
-    input.addEventListener("input", function () { loadIndex().then(update); });
+    input.addEventListener("input", update);
     input.addEventListener("keydown", function (ev) {
       if (ev.key === "ArrowDown" && options.length) { active = (active + 1) % options.length; paintOptions(); ev.preventDefault(); }
       else if (ev.key === "ArrowUp" && options.length) { active = (active - 1 + options.length) % options.length; paintOptions(); ev.preventDefault(); }
@@ -221,8 +246,9 @@
     input.addEventListener("blur", function () { setTimeout(close, 100); });
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
-      loadIndex().then(function () {
-        var found = suggestionsFor(input.value);
+      var value = input.value;
+      loadPlaces(value).then(function (places) {
+        var found = suggestionsFor(value, places);
         if (found.length) choose(found[0]);
         else show(fmt("results_none"), []);
       });
@@ -239,13 +265,16 @@
       input.value = option.label; close();
       fetchAreas([option.area], option.label, option.lat, option.lon);
     }
+    // the two areas nearest to the position: distance to each area's box of places
+    // (0 inside it), ties broken by distance to the box's centre
     function nearMe(lat, lon) {
-      var ranked = index.places.filter(function (p) { return p[3] !== null; })
-        .map(function (p) { return { area: p[2], d: km(lat, lon, p[3], p[4]) }; })
-        .sort(function (a, b) { return a.d - b.d; });
-      var areas = [];
-      ranked.forEach(function (r) { if (areas.length < 2 && areas.indexOf(r.area) < 0) areas.push(r.area); });
-      fetchAreas(areas, T.near_me || "", lat, lon);
+      var ranked = index.areas.filter(function (a) { return a.box; }).map(function (a) {
+        var b = a.box;
+        var inLat = Math.min(Math.max(lat, b[0]), b[2]), inLon = Math.min(Math.max(lon, b[1]), b[3]);
+        return { area: a.code, d: km(lat, lon, inLat, inLon),
+                 c: km(lat, lon, (b[0] + b[2]) / 2, (b[1] + b[3]) / 2) };
+      }).sort(function (a, b) { return a.d - b.d || a.c - b.c; });
+      fetchAreas(ranked.slice(0, 2).map(function (r) { return r.area; }), T.near_me || "", lat, lon);
     }
     function fetchAreas(codes, label, lat, lon) {
       Promise.all(codes.map(function (c) { return getJSON("data/areas/" + c + ".json"); }))

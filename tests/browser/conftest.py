@@ -53,6 +53,10 @@ def site_data() -> tuple[dict[str, Location], dict[str, Availability]]:
     evil = location(20, name=XSS_NAME)  # Lyon
     locations[evil.id] = evil
     availabilities[evil.id] = availability(evil, slots_for(20, T0), T0 - timedelta(minutes=5))
+    evry = location(21, city="Évry-Courcouronnes", postcode="91000", area="91",
+                    lat=48.629, lon=2.441)  # an accent the typed query may lack
+    locations[evry.id] = evry
+    availabilities[evry.id] = availability(evry, slots_for(21, T0), T0 - timedelta(minutes=5))
     return locations, availabilities
 
 

@@ -8,7 +8,7 @@ import jsonschema
 
 from aggregator.config import SiteSettings
 from aggregator.pages import SiteRenderer
-from aggregator.site_data import AreaDocument, LocationsDocument, SearchDocument
+from aggregator.site_data import AreaDocument, LocationsDocument, SearchDocument, SearchShard
 from tests.site.factory import T0, dataset
 
 
@@ -16,7 +16,7 @@ def test_data_files_validate_against_their_published_schema() -> None:
     locations, availabilities = dataset()
     files = SiteRenderer(SiteSettings()).render(locations, availabilities, T0)
     schemas = {}
-    for name in ("area", "locations", "search"):
+    for name in ("area", "locations", "search", "search_shard"):
         schema = json.loads(files[f"data/schema/{name}.json"])
         jsonschema.Draft202012Validator.check_schema(schema)
         schemas[name] = jsonschema.Draft202012Validator(
@@ -30,7 +30,12 @@ def test_data_files_validate_against_their_published_schema() -> None:
     schemas["locations"].validate(json.loads(files["data/locations.json"]))
     assert len(LocationsDocument.model_validate_json(files["data/locations.json"]).locations) == 15
     schemas["search"].validate(json.loads(files["data/search.json"]))
-    SearchDocument.model_validate_json(files["data/search.json"])
+    index = SearchDocument.model_validate_json(files["data/search.json"])
+    assert index.keys and all(a.box is not None for a in index.areas)
+    for key in index.keys:
+        shard = files[f"data/search/{key}.json"]
+        schemas["search_shard"].validate(json.loads(shard))
+        assert SearchShard.model_validate_json(shard).key == key
 
 
 def test_schema_rejects_a_record_missing_a_field() -> None:
