@@ -4,6 +4,7 @@ template engine's per-call cost the bottleneck. Every upstream string is escaped
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from functools import lru_cache
 
 from markupsafe import Markup, escape
@@ -26,17 +27,16 @@ class Shell:
                        for p in self.parts)
 
 
-@lru_cache(maxsize=256)
-def _escaped(text: str) -> str:
-    return str(escape(text))
+@lru_cache(maxsize=1 << 16)
+def _slot_item(start: datetime, kind: str, capacity: int, lang: str) -> str:
+    """One slot's line; cached: across 10,000 places the slots share a few thousand
+    (start, type, capacity) triples, and building each line was a fifth of a full render."""
+    return (f'<li><time datetime="{iso(start)}">{local_time(start, lang)}</time> · '
+            f"{escape(kind)}{f' ×{capacity}' if capacity > 1 else ''}</li>")
 
 
 def upcoming_html(view: LocationView, lang: str) -> Markup:
     """The slot list of a location page, built in Python: it is the bulk of 20,000 pages
     and a Jinja loop costs several times more. Every upstream string is escaped."""
-    items = [
-        f'<li><time datetime="{iso(s.start)}">{local_time(s.start, lang)}</time> · '
-        f"{_escaped(s.appointment_type)}{f' ×{s.capacity}' if s.capacity > 1 else ''}</li>"
-        for s in view.upcoming
-    ]
-    return Markup("\n".join(items))
+    return Markup("\n".join([_slot_item(s.start, s.appointment_type, s.capacity, lang)
+                             for s in view.upcoming]))

@@ -33,6 +33,7 @@ from aggregator.feeds import ReleaseEvent, area_feed
 from aggregator.fragments import Shell, upcoming_html
 from aggregator.i18n import LANGS, Translator, lang_prefix
 from aggregator.models import Availability, Location
+from aggregator.place_html import PlaceHtml
 from aggregator.provider_status import ProviderView, provider_views
 from aggregator.render import (
     STATIC_DIR,
@@ -180,6 +181,7 @@ class SiteRenderer:
             settings.stale_after, settings.hide_after,
         )
         self.translators = {lang: Translator(lang) for lang in LANGS}
+        self.fragments = {lang: PlaceHtml(t) for lang, t in self.translators.items()}
         self._lang_contexts = {lang: self._lang_context(lang) for lang in LANGS}
         self._card_memo: dict[tuple[str, str], tuple[str, Markup]] = {}
         self._place_memo: dict[tuple[str, str], tuple[str, Markup]] = {}
@@ -407,21 +409,19 @@ class SiteRenderer:
         return build
 
     def _place(self, lang: str, view: LocationView) -> Markup:
-        """What both the card and the location page say about a place (place.html), built
+        """What both the card and the location page say about a place (PlaceHtml.place), built
         once per place and language and view digest."""
         key = (view.location.id, lang)
         hit = self._place_memo.get(key)
         if hit is None or hit[0] != view.digest:
-            html = self.env.get_template("place.html").render(self._lang_contexts[lang], v=view)
-            hit = (view.digest, Markup(html))
+            hit = (view.digest, self.fragments[lang].place(view))
             self._place_memo[key] = hit
         return hit[1]
 
     def _cards(self, lang: str, area: AreaView) -> list[Markup]:
         """Each place's card for an area page, memoized by its view digest: an area page
         with one changed place re-renders one card and joins the others."""
-        template = self.env.get_template("card.html")
-        context = self._lang_contexts[lang]
+        fragments = self.fragments[lang]
         cards = []
         for view in area.leads:
             key = (view.location.id, lang)
@@ -430,9 +430,7 @@ class SiteRenderer:
                                                             [o.digest for o in others])
             hit = self._card_memo.get(key)
             if hit is None or hit[0] != digest:
-                place = self._place(lang, view)
-                html = template.render(context, v=view, place=place, others=others)
-                hit = (digest, Markup(html))
+                hit = (digest, fragments.card(view, self._place(lang, view), others))
                 self._card_memo[key] = hit
             cards.append(hit[1])
         return cards
@@ -492,9 +490,9 @@ class SiteRenderer:
     ) -> Callable[[], bytes]:
         def build() -> bytes:
             context = self._page_context(lang, path)
-            main = self.env.get_template("location_main.html").render(
-                context, v=view, area=area, upcoming=upcoming_html(view, lang),
-                place=self._place(lang, view),
+            main = self.fragments[lang].location_main(
+                view, area, str(context["lroot"]), upcoming_html(view, lang),
+                self._place(lang, view),
             )
             loc = view.location
             ld = {
