@@ -20,17 +20,17 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import partial
+from functools import lru_cache, partial
 
 from jinja2 import Environment
 from jinja2.utils import htmlsafe_json_dumps
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from aggregator.areas import AREA_NAMES
 from aggregator.config import SiteSettings
 from aggregator.favicon import favicon_ico
 from aggregator.feeds import ReleaseEvent, area_feed
-from aggregator.fragments import Shell, upcoming_html
+from aggregator.fragments import Shell, esc, upcoming_html
 from aggregator.i18n import LANGS, Translator, lang_prefix
 from aggregator.models import Availability, Location
 from aggregator.place_html import PlaceHtml
@@ -159,6 +159,18 @@ def _digest(*parts: object) -> str:
     return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
 
 
+@lru_cache(maxsize=1 << 15)
+def _structured_data(name: str, phone: str, address: str, postcode: str, city: str) -> str:
+    """A location page's schema.org block; the same in both languages, built once."""
+    ld = {
+        "@context": "https://schema.org", "@type": "MedicalClinic", "name": name,
+        "telephone": phone,
+        "address": {"@type": "PostalAddress", "streetAddress": address,
+                    "postalCode": postcode, "addressLocality": city, "addressCountry": "FR"},
+    }
+    return f'<script type="application/ld+json">{htmlsafe_json_dumps(ld)}</script>'
+
+
 class SiteRenderer:
     """Builds every file of one release; keeps the last page bytes and views in memory."""
 
@@ -188,8 +200,9 @@ class SiteRenderer:
         self._shells: dict[tuple[str, int], Shell] = {}
         self._area_pages: dict[tuple[str, str], tuple[object, list[Page]]] = {}
         self._area_search: dict[
-            str, tuple[str, list[Entry], tuple[float, float, float, float] | None]
+            str, tuple[str, list[Entry], tuple[float, float, float, float] | None, int]
         ] = {}
+        self._search_version = 0
         self._shards: tuple[object, dict[str, list[Row]]] | None = None
         self._area_metas: dict[
             str, tuple[AreaView, object, tuple[str, frozenset[str]]]
@@ -489,24 +502,20 @@ class SiteRenderer:
         self, lang: str, path: str, view: LocationView, area: AreaView
     ) -> Callable[[], bytes]:
         def build() -> bytes:
-            context = self._page_context(lang, path)
+            root = "../" * path.count("/")  # as _page_context, without its dict per page
+            pre = lang_prefix(lang)
+            other = lang_prefix(str(self._lang_contexts[lang]["switch_lang"]))
+            switch = root + other + path[len(pre):]
             main = self.fragments[lang].location_main(
-                view, area, str(context["lroot"]), upcoming_html(view, lang),
-                self._place(lang, view),
+                view, area, root + pre, upcoming_html(view, lang), self._place(lang, view),
             )
             loc = view.location
-            ld = {
-                "@context": "https://schema.org", "@type": "MedicalClinic", "name": loc.name,
-                "telephone": view.phone,
-                "address": {"@type": "PostalAddress", "streetAddress": loc.address,
-                            "postalCode": loc.postcode, "addressLocality": loc.city,
-                            "addressCountry": "FR"},
-            }
             return self._shell(lang, path).fill(
-                title=f"{escape(loc.name)} – {escape(self.settings.title)}",
-                head=f'<script type="application/ld+json">{htmlsafe_json_dumps(ld)}</script>',
-                attrs=f' data-page="location" data-area="{escape(area.code)}"',
-                switch=str(escape(str(context["switch_href"]))),
+                title=f"{esc(loc.name)} – {esc(self.settings.title)}",
+                head=_structured_data(loc.name, view.phone, loc.address, loc.postcode,
+                                      loc.city),
+                attrs=f' data-page="location" data-area="{esc(area.code)}"',
+                switch=esc(switch),
                 main=main,
             ).encode()
 
@@ -583,11 +592,17 @@ class SiteRenderer:
         for area in areas:
             cached = self._area_search.get(area.code)
             if cached is None or cached[0] != area_digests[area.code]:
-                entries = area_entries(area_rows(area))
-                cached = (area_digests[area.code], entries, area_box(area))
+                entries, box = area_entries(area_rows(area)), area_box(area)
+                if cached is not None and (cached[1], cached[2]) == (entries, box):
+                    version = cached[3]  # slots moved, not places: same rows
+                else:
+                    self._search_version += 1
+                    version = self._search_version
+                cached = (area_digests[area.code], entries, box, version)
                 self._area_search[area.code] = cached
             boxes[area.code] = cached[2]
-        key = tuple((a.code, area_digests[a.code]) for a in areas)
+        # the shards are recut only when some area's rows really changed
+        key = tuple((a.code, self._area_search[a.code][3]) for a in areas)
         if self._shards is None or self._shards[0] != key:
             self._shards = (key, shards(e for a in areas for e in self._area_search[a.code][1]))
         found = self._shards[1]

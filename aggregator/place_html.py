@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
+from aggregator.fragments import esc
 from aggregator.i18n import Translator
 from aggregator.render import local_time
 from aggregator.site_paths import location_page
@@ -31,36 +32,36 @@ class PlaceHtml:
         """An escaped translation without placeholders, memoized."""
         found = self._fixed.get(key)
         if found is None:
-            found = self._fixed[key] = str(escape(self.t(key)))
+            found = self._fixed[key] = esc(self.t(key))
         return found
 
     def _when(self, view: LocationView) -> str:
         assert view.next_slot is not None
         start = view.next_slot.start
-        when = escape(local_time(start, self.lang))
-        return f'<time datetime="{escape(iso(start))}">{when}</time>'
+        when = esc(local_time(start, self.lang))
+        return f'<time datetime="{iso(start)}">{when}</time>'
 
     def _book(self, view: LocationView) -> str:
         url = view.booking_url
         if not url:
             return ""
-        label = escape(self.t("book_on", platform=view.location.platform))
-        return f'<a class="book" href="{escape(url)}" rel="noopener nofollow">{label}</a>'
+        label = esc(self.t("book_on", platform=view.location.platform))
+        return f'<a class="book" href="{esc(url)}" rel="noopener nofollow">{label}</a>'
 
     def _tel(self, view: LocationView) -> str:
         if not view.phone:
             return ""
-        return (f' · <a href="tel:{escape(view.phone.replace(" ", ""))}">'
-                f"{escape(view.phone)}</a>")
+        return (f' · <a href="tel:{esc(view.phone.replace(" ", ""))}">'
+                f"{esc(view.phone)}</a>")
 
     def place(self, v: LocationView) -> Markup:
         """What both a card and a location page say: address, platform, next slot or
         why there is none, warnings, and the hook for "checked N min ago"."""
         loc = v.location
         s = self._s
-        out = [f'<p class="address">{escape(loc.address)}{", " if loc.address else ""}'
-               f"{escape(loc.postcode)} {escape(loc.city)}</p>\n",
-               f'<p class="meta">{s("via")} {escape(loc.platform)}</p>\n']
+        out = [f'<p class="address">{esc(loc.address)}{", " if loc.address else ""}'
+               f"{esc(loc.postcode)} {esc(loc.city)}</p>\n",
+               f'<p class="meta">{s("via")} {esc(loc.platform)}</p>\n']
         if v.phone_only:
             out.append(f'<p class="phone-only">{s("phone_only")}{self._tel(v)}</p>\n')
         elif v.next_slot:
@@ -78,18 +79,18 @@ class PlaceHtml:
             out.append(f'<p class="warn">{s("failing")}</p>')
         if v.stale and not v.hidden:
             out.append(f'<p class="warn stale-label">{s("stale")}</p>')
-        out.append(f'<p class="checked" data-checked-for="{escape(loc.id)}"></p>')
+        out.append(f'<p class="checked" data-checked-for="{esc(loc.id)}"></p>')
         return Markup("".join(out))
 
     def card(self, v: LocationView, place: Markup, others: Sequence[LocationView]) -> Markup:
         """One place on an area page, with the same place on other platforms."""
         loc = v.location
-        out = [f'<li class="card{" stale" if v.stale else ""}" data-id="{escape(loc.id)}">\n'
-               f'<h2 class="name"><a href="../{escape(location_page(loc.id))}">'
-               f"{escape(loc.name)}</a></h2>\n{place}\n"]
+        out = [f'<li class="card{" stale" if v.stale else ""}" data-id="{esc(loc.id)}">\n'
+               f'<h2 class="name"><a href="../{esc(location_page(loc.id))}">'
+               f"{esc(loc.name)}</a></h2>\n{place}\n"]
         for o in others:
-            also = escape(self.t("also_on", platform=o.location.platform))
-            out.append(f'<p class="also" data-also="{escape(o.location.id)}">'
+            also = esc(self.t("also_on", platform=o.location.platform))
+            out.append(f'<p class="also" data-also="{esc(o.location.id)}">'
                        f'{also}{self._s("colon")}\n')
             if o.phone_only:
                 out.append(self._s("phone_only") + self._tel(o))
@@ -107,18 +108,18 @@ class PlaceHtml:
         """The main part of a location page (the shell around it is shell.html)."""
         loc = v.location
         s = self._s
-        code = escape(area.code)
-        out = [f'<p class="crumbs"><a href="{escape(lroot)}area/{code}.html">'
-               f"{escape(area.name)} ({code})</a></p>\n"
-               f'<article class="card{" stale" if v.stale else ""}" data-id="{escape(loc.id)}">\n'
-               f"<h1>{escape(loc.name)}</h1>\n{place}\n"]
+        code = esc(area.code)
+        out = [f'<p class="crumbs"><a href="{esc(lroot)}area/{code}.html">'
+               f"{esc(area.name)} ({code})</a></p>\n"
+               f'<article class="card{" stale" if v.stale else ""}" data-id="{esc(loc.id)}">\n'
+               f"<h1>{esc(loc.name)}</h1>\n{place}\n"]
         if v.upcoming:
             out.append(f'<h2>{s("upcoming")}</h2>\n<ul class="slots">\n{upcoming}\n</ul>\n')
             more = v.slot_count - len(v.upcoming)
             if more > 0:
-                out.append(f"<p>{escape(self.t('more_slots', n=more))}</p>")
+                out.append(f"<p>{esc(self.t('more_slots', n=more))}</p>")
         if v.types:
-            items = "".join(f"<li>{escape(ty.appointment_type)} : {ty.count}</li>"
+            items = "".join(f"<li>{esc(ty.appointment_type)} : {ty.count}</li>"
                             for ty in v.types)
             out.append(f'<h2>{s("location_types")}</h2>\n<ul class="types">{items}</ul>\n')
         out.append("</article>")

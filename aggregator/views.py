@@ -172,8 +172,8 @@ class _Tally:
 
     @classmethod
     def of(cls, future: tuple[Slot, ...], day: datetime, week: datetime) -> _Tally:
-        starts = [s.start for s in future]
-        caps = [s.capacity for s in future]
+        starts = list(map(_START, future))
+        caps = list(map(_CAPACITY, future))
         i_day, i_week = bisect_left(starts, day), bisect_left(starts, week)
         kept: dict[str, list[datetime]] = {}
         counts: dict[str, int] = {}
@@ -194,6 +194,8 @@ class _Tally:
 
 
 _BY_START = attrgetter("start", "appointment_type")
+_START = attrgetter("start")
+_CAPACITY = attrgetter("capacity")
 
 
 def location_view(
@@ -213,9 +215,11 @@ def location_view(
     age = (now - confirmed).total_seconds() if confirmed else None
     hidden = age is None or age > hide_after
     stale = age is not None and age > stale_after
-    future = () if hidden else tuple(
-        sorted((s for s in availability.slots if s.start >= now), key=_BY_START)
-    )
+    if hidden:
+        future: tuple[Slot, ...] = ()
+    else:  # sort then cut at now by bisection: C loops, no Python step per slot
+        ordered = sorted(availability.slots, key=_BY_START)
+        future = tuple(ordered[bisect_left(list(map(_START, ordered)), now):])
     tally = _Tally.of(future, now + DAY, now + WEEK)
     # the next instant at which time alone changes this view
     until = _earliest(

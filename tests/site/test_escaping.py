@@ -6,8 +6,11 @@ import json
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 
+from markupsafe import escape
+
 from aggregator.config import SiteSettings
 from aggregator.feeds import ReleaseEvent
+from aggregator.fragments import esc
 from aggregator.models import Slot
 from aggregator.pages import SiteContext, SiteRenderer, location_page
 from tests.site.factory import T0, availability, dataset, location, slots_for
@@ -111,3 +114,26 @@ def test_an_odd_area_code_cannot_leave_the_release() -> None:
     area_pages = [p for p in files if p.startswith("area/")]
     assert len(area_pages) == 1
     assert "../../etc&lt;x&gt;" in files[area_pages[0]].decode()  # the name, escaped
+
+
+HOSTILE = ['<script>', 'a & b', '"quoted"', "l'Haÿ", "plain", "", ">", "&amp;", "ok'"]
+
+
+def test_esc_matches_markupsafe() -> None:
+    for text in HOSTILE:
+        assert esc(text) == str(escape(text)), text
+
+
+def test_hostile_fields_are_escaped_on_cards_and_location_pages() -> None:
+    locations, availabilities = dataset(3)
+    evil = location(9, name='<b id="n">N</b>', address="1 <i>rue</i> & co",
+                    city="Ville'<x>", phone='01 "02"', booking_url="https://x.test/?a=1&b=<2>")
+    locations[evil.id] = evil
+    availabilities[evil.id] = availability(evil, slots_for(9), T0)
+    files = SiteRenderer(SiteSettings()).render(locations, availabilities, T0)
+    for path in (location_page(evil.id), "en/" + location_page(evil.id), f"area/{evil.area}.html"):
+        html = files[path].decode()
+        for raw in ('<b id="n">', "<i>rue</i>", "Ville'<x>", "b=<2>"):
+            assert raw not in html, (path, raw)
+        assert "&lt;b id=&#34;n&#34;&gt;N&lt;/b&gt;" in html
+        assert "1 &lt;i&gt;rue&lt;/i&gt; &amp; co" in html

@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Iterable
 from datetime import timedelta
 
+import pytest
+
+from aggregator import pages
 from aggregator.config import SiteSettings
 from aggregator.pages import SiteRenderer
 from aggregator.search_index import (
     MAX_KEY,
     MAX_ROWS,
     SHOWN,
+    Entry,
     Row,
     area_entries,
     fold,
@@ -90,10 +95,20 @@ def test_shards_stay_small_however_many_places() -> None:
         assert len(listed) <= MAX_ROWS + SHOWN or len(key) == MAX_KEY, key
 
 
-def test_a_slot_change_leaves_the_index_alone_and_a_move_touches_two_shards() -> None:
+def test_a_slot_change_leaves_the_index_alone_and_a_move_touches_two_shards(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    cuts: list[int] = []
+
+    def counted(entries: Iterable[Entry]) -> dict[str, list[Row]]:
+        cuts.append(1)
+        return shards(entries)
+
+    monkeypatch.setattr(pages, "shards", counted)
     locations, availabilities = dataset(10)
     renderer = SiteRenderer(SiteSettings())
     before = renderer.render(locations, availabilities, T0)
+    assert len(cuts) == 1
     index = json.loads(before["data/search.json"])
     assert index["keys"] == ["1", "6", "7", "a", "l", "m", "p", "v"]  # small: no split
     marseille = json.loads(before[f"data/search/{browser_key(index['keys'], 'marseille')}.json"])
@@ -105,6 +120,7 @@ def test_a_slot_change_leaves_the_index_alone_and_a_move_touches_two_shards() ->
     after = renderer.render(locations, availabilities, later)
     search = {k: v for k, v in before.items() if k.startswith("data/search")}
     assert {k: after[k] for k in search} == search
+    assert len(cuts) == 1  # slots moved, no place did: the shards were not even recut
 
     moved = location(0, city="Évry-Courcouronnes", postcode="91000", area="91")
     locations[moved.id] = moved
