@@ -223,6 +223,8 @@ async def watch_releases(site: Path, out: list[Release], stop: asyncio.Event) ->
                 seen = time.time()
                 checked: dict[str, float] = {}
                 for path in (site / target / "status").glob("*.json"):
+                    if path.name.startswith("."):  # the directory's .manifest.json
+                        continue
                     doc = json.loads(path.read_bytes())
                     checked.update((lid, datetime.fromisoformat(iso).timestamp())
                                    for lid, iso in doc["checked"].items())
