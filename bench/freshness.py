@@ -15,6 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from aggregator.adaptive.settings import AdaptiveSettings
 from aggregator.simulation.metrics import FreshnessReport, measure
 from aggregator.simulation.runner import (
     ProviderSpec,
@@ -80,6 +81,18 @@ def table(
     return rows
 
 
+def adaptive_settings(overrides: list[str]) -> AdaptiveSettings:
+    """The defaults, with ``FIELD=VALUE`` pairs validated as the config file would be."""
+    values: dict[str, str] = {}
+    for item in overrides:
+        name, sep, value = item.partition("=")
+        if not sep or name not in AdaptiveSettings.model_fields:
+            raise SystemExit(f"--set {item!r}: expected FIELD=VALUE with FIELD one of "
+                             + ", ".join(sorted(AdaptiveSettings.model_fields)))
+        values[name] = value
+    return AdaptiveSettings.model_validate(values)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=1)
@@ -89,6 +102,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--without-views", action="store_true", help="nobody reports page views to the planner"
     )
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="FIELD=VALUE",
+        help="override an [adaptive] setting for the adaptive run, e.g. --set slot_gain=3",
+    )
     args = parser.parse_args(argv)
 
     world_config = WorldConfig(seed=args.seed, days=args.days,
@@ -97,7 +114,8 @@ def main(argv: list[str] | None = None) -> int:
     world = World(world_config)
     scale = args.locations / 300
     providers = default_providers(scale)
-    config = RunConfig(planner_interval=args.planner_interval, report_views=not args.without_views)
+    config = RunConfig(planner_interval=args.planner_interval, report_views=not args.without_views,
+                       adaptive=adaptive_settings(args.set))
     interval = equal_budget_interval(world, config.adaptive.budget_share)
     print(f"world: seed {args.seed}, {args.days:g} day(s), {len(world.locations)} locations, "
           f"{sum(len(loc.released) for loc in world.locations)} slots; budgets "
