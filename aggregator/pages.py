@@ -402,17 +402,22 @@ class SiteRenderer:
     def _page_context(self, lang: str, path: str) -> dict[str, object]:
         """Links relative to this page (``root``: the release root; ``lroot``: this
         language's home), so the site works from any directory and from file://."""
-        base = self._lang_contexts[lang]
-        root = "../" * path.count("/")
-        other = str(base["switch_lang"])
-        inner = path[len(lang_prefix(lang)):]
+        root, lroot, switch_href = self._links(lang, path)
         return {
-            **base,
+            **self._lang_contexts[lang],
             "root": root,
-            "lroot": root + lang_prefix(lang),
-            "switch_href": root + lang_prefix(other) + inner,
+            "lroot": lroot,
+            "switch_href": switch_href,
             "asset": lambda name: root + self.assets.url(name),
         }
+
+    def _links(self, lang: str, path: str) -> tuple[str, str, str]:
+        """This page's release root, its language's home, the same page in the other
+        language; all relative."""
+        root = "../" * path.count("/")
+        other = str(self._lang_contexts[lang]["switch_lang"])
+        pre = lang_prefix(lang)
+        return root, root + pre, root + lang_prefix(other) + path[len(pre):]
 
     def _html(self, template: str, lang: str, path: str, **values: object) -> Callable[[], bytes]:
         def build() -> bytes:
@@ -502,12 +507,9 @@ class SiteRenderer:
         self, lang: str, path: str, view: LocationView, area: AreaView
     ) -> Callable[[], bytes]:
         def build() -> bytes:
-            root = "../" * path.count("/")  # as _page_context, without its dict per page
-            pre = lang_prefix(lang)
-            other = lang_prefix(str(self._lang_contexts[lang]["switch_lang"]))
-            switch = root + other + path[len(pre):]
+            _, lroot, switch = self._links(lang, path)  # not _page_context: no dict per page
             main = self.fragments[lang].location_main(
-                view, area, root + pre, upcoming_html(view, lang), self._place(lang, view),
+                view, area, lroot, upcoming_html(view, lang), self._place(lang, view),
             )
             loc = view.location
             return self._shell(lang, path).fill(

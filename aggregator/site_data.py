@@ -113,7 +113,9 @@ class SearchDocument(BaseModel):
 
 class SearchShard(BaseModel):
     """data/search/<key>.json: the places whose folded city name or postcode starts with
-    ``key`` (two characters; see ``aggregator.search_index.shard_key``).
+    ``key`` (folded: accents dropped, lower case, anything outside a-z and 0-9 as ``_``;
+    a key is one character, or longer where a shorter prefix held too many places: load
+    the longest listed key that starts the folded query).
 
     ``places`` rows are ``[city, postcode, area code, lat, lon]``: arrays, not objects,
     because every byte is downloaded while the visitor types.
