@@ -44,7 +44,7 @@ def _slot_item(start: datetime, kind: str, capacity: int, lang: str) -> str:
     """One slot's line; cached: across 10,000 places the slots share a few thousand
     (start, type, capacity) triples, and building each line was a fifth of a full render."""
     return (f'<li><time datetime="{iso(start)}">{local_time(start, lang)}</time> · '
-            f"{escape(kind)}{f' ×{capacity}' if capacity > 1 else ''}</li>")
+            f"{esc(kind)}{f' ×{capacity}' if capacity > 1 else ''}</li>")
 
 
 def upcoming_html(view: LocationView, lang: str) -> Markup:

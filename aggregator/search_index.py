@@ -79,9 +79,8 @@ def shards(entries: Iterable[Entry]) -> dict[str, list[Row]]:
     ("sa", for Saint-...) is split one character further, and keeps as its own shard only
     the ``SHOWN`` first rows, all a query of exactly that prefix displays. The browser
     loads the longest key that prefixes the query."""
-    ordered = sorted(set(entries), key=lambda e: (e[0], _row_order(e[1])))
     found: dict[str, list[Row]] = {}
-    _split(ordered, 1, found)
+    _split(list(set(entries)), 1, found)  # every shard's rows are sorted by _rows
     return dict(sorted(found.items()))
 
 
@@ -90,9 +89,8 @@ def _split(entries: list[Entry], length: int, found: dict[str, list[Row]]) -> No
     for entry in entries:
         groups.setdefault(key_of(entry[0], length), []).append(entry)
     for key, group in groups.items():
-        rows = _rows(group)
-        if len(rows) <= MAX_ROWS or length >= MAX_KEY:
-            found[key] = rows
+        if len({row for _, row in group}) <= MAX_ROWS or length >= MAX_KEY:
+            found[key] = _rows(group)
             continue
         found[key] = _head(group, length)
         _split([e for e in group if len(e[0]) > length], length + 1, found)
@@ -111,11 +109,7 @@ def _head(group: list[Entry], length: int) -> list[Row]:
 def _rows(entries: list[Entry]) -> list[Row]:
     """Unique rows in the order the browser lists them (by folded city, as it matches)."""
     unique = {row: fold(row[0]) for _, row in entries}
-    return sorted(unique, key=lambda row: (unique[row], *_row_order(row)))
-
-
-def _row_order(row: Row) -> tuple[str, str, str]:
-    return (row[0], row[1], row[2])
+    return sorted(unique, key=lambda row: (unique[row], *row[:3]))
 
 
 def search_document(
